@@ -1,0 +1,82 @@
+"""Header facts of a letter: case number, the five dates and the priority.
+
+Labels may sit beside their values or on lines of their own. The 2013 notice gives some dates only
+in its prose ("An application ... was filed on 8/5/2013"), so prose patterns back up the labels.
+"""
+from __future__ import annotations
+
+import re
+
+from kg.extract.dates import DATE_PATTERN, parse_date
+from kg.record import Span
+
+CASE_NUMBER_PATTERN = r"\bCM\d{2}-\d{4,8}\b"
+_CASE_RE = re.compile(CASE_NUMBER_PATTERN, re.IGNORECASE)
+_GAP = r"[ \t]*:?[ \t]*\n?[ \t]*"
+
+# Field → label patterns tried in order, each followed by the value.
+_DATE_LABELS: dict[str, tuple[str, ...]] = {
+    "date_assigned": (r"date\s+assigned", r"assignment\s+date"),
+    "date_of_injury": (r"date\s+of\s+injury", r"\bDOI"),
+    "decision_date": (r"decision\s+date", r"(?<![\w ])dated", r"date\s+of\s+(?:final\s+)?determination"),
+    "ur_denial_date": (r"UR\s+denial\s+date", r"utilization\s+review\s+denial\s+date", r"date\s+of\s+UR\s+denial"),
+    "application_received": (r"application\s+received", r"date\s+application\s+received"),
+}
+# Prose that states a date, for letters (or fields) without a labelled header value.
+_DATE_PROSE: dict[str, tuple[str, ...]] = {
+    "date_assigned": (r"notice\s+of\s+assignment\s+and\s+request\s+for\s+information\s+was\s+(?:provided|sent|mailed)"
+                      r"\s+to\s+the\s+above\s+parties\s+on",),
+    "application_received": (r"application\s+for\s+independent\s+medical\s+review\s+was\s+(?:filed|received)\s+on",),
+    "ur_denial_date": (r"disputing\s+the\s+utilization\s+review\s+(?:denial|decision)\s+dated",),
+    "date_of_injury": (r"date\s+of\s+injury\s+(?:of|on|was)", r"(?:industrial|work(?:-related)?)\s+injury\s+"
+                       r"(?:to\s+(?:the\s+|his\s+|her\s+)?[\w ]{1,40}?\s+)?on"),
+}
+_DATE_RES = {
+    name: [re.compile(label + _GAP + r"(?P<value>" + DATE_PATTERN + r")", re.IGNORECASE) for label in labels]
+    for name, labels in _DATE_LABELS.items()
+}
+_PROSE_RES = {
+    name: [re.compile(p + r"\s+(?P<value>" + DATE_PATTERN + r")", re.IGNORECASE) for p in patterns]
+    for name, patterns in _DATE_PROSE.items()
+}
+_CASE_LABEL_RE = re.compile(r"(?:IMR\s+)?case\s+(?:number|no\.?|#)" + _GAP + r"(?P<value>" + CASE_NUMBER_PATTERN + ")",
+                            re.IGNORECASE)
+_PRIORITY_RE = re.compile(r"priority" + _GAP + r"(?P<value>standard|expedited|regular|urgent)\b", re.IGNORECASE)
+_PRIORITY_NAMES = {"standard": "Standard", "regular": "Standard", "expedited": "Expedited", "urgent": "Expedited"}
+
+
+def extract_header(text: str, header_end: int) -> tuple[dict[str, str | None], dict[str, Span], list[str]]:
+    """Header fields from ``text`` (labels searched before ``header_end`` first), their spans, and warnings."""
+    values: dict[str, str | None] = {}
+    spans: dict[str, Span] = {}
+    warnings: list[str] = []
+    head = text[:header_end] if header_end > 0 else text
+
+    match = _CASE_LABEL_RE.search(head) or _CASE_LABEL_RE.search(text) or _CASE_RE.search(text)
+    if match:
+        group = "value" if "value" in match.re.groupindex else 0
+        values["case_number"] = match.group(group).upper()
+        spans["case_number"] = match.span(group)
+    match = _PRIORITY_RE.search(head) or _PRIORITY_RE.search(text)
+    if match:
+        values["priority"] = _PRIORITY_NAMES[match["value"].lower()]
+        spans["priority"] = match.span("value")
+
+    for name, patterns in _DATE_RES.items():
+        found = _first(patterns, head) or _first(_PROSE_RES.get(name, ()), text)
+        if found is None and header_end > 0:
+            found = _first(patterns, text)
+        if found is not None:
+            iso = parse_date(found["value"])
+            if iso is None:
+                warnings.append(f"{name}: '{found['value']}' is not a valid date")
+            values[name] = iso
+            spans[name] = found.span("value")
+    return values, spans, warnings
+
+
+def _first(patterns: "list[re.Pattern[str]] | tuple[re.Pattern[str], ...]", text: str) -> "re.Match[str] | None":
+    for pattern in patterns:
+        if match := pattern.search(text):
+            return match
+    return None

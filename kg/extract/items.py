@@ -1,0 +1,151 @@
+"""Disputed items: one block per item in either layout, with its decision, citations and rationale.
+
+2014-2015 letters give each item as a heading line ending in ":" with "Upheld" or "Overturned" on
+the next line, then "Claims Administrator guideline:", "MAXIMUS guideline:" and "Decision
+rationale:" paragraphs. 2013 notices list numbered findings ("has determined the request for X is
+not medically necessary and appropriate") and then one "N) Regarding the request for X:" block
+with "... Relied Upon by the Claims Administrator:", "... Relied Upon by the Expert Reviewer:" and
+"Rationale Used by the Expert Reviewer:". "Not medically necessary" upholds the denial.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.extract.citations import parse_citations
+from kg.extract.requests import read_request
+from kg.record import Item, Span
+
+_DECISION_WORDS = {"upheld": "Upheld", "uphold": "Upheld", "overturned": "Overturned", "overturn": "Overturned"}
+_HEADING_RE = re.compile(
+    r"^[ \t]*(?P<request>[^\n]*?\S)[ \t]*:[ \t]*(?:\n[ \t]*)*(?P<decision>upheld|overturned|uphold|overturn)\b\.?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE)
+_LABELS = {
+    "claims": r"claims\s+administrator(?:'s)?\s+guidelines?",
+    "reviewer": r"(?:maximus|imr|expert\s+reviewer(?:'s)?|reviewer(?:'s)?)\s+guidelines?",
+    "rationale": r"decision\s+rationale|rationale\s+for\s+(?:the\s+)?decision",
+}
+_NOTICE_LABELS = {
+    "claims": r"medical\s+treatment\s+guidelines?(?:\(s\))?\s+relied\s+upon\s+by\s+the\s+claims\s+administrator",
+    "reviewer": r"medical\s+treatment\s+guidelines?(?:\(s\))?\s+relied\s+upon\s+by\s+the\s+(?:expert|physician)\s+reviewer",
+    "rationale": r"rationale\s+used\s+by\s+the\s+(?:expert|physician)\s+reviewer",
+}
+_FINDING_RE = re.compile(
+    r"(?P<number>\d+)[).]\s+[^\n]*?\bhas\s+determined\s+(?:that\s+)?the\s+request\s+for\s+(?P<request>.+?)\s+"
+    r"(?:is|are|was|were)\s+(?P<negation>not\s+)?medically\s+necessary", re.IGNORECASE | re.DOTALL)
+_BLOCK_RE = re.compile(r"^[ \t]*(?P<number>\d+)[).]\s+regarding\s+the\s+request\s+for\s+(?P<request>.+?)\s*:[ \t]*$",
+                       re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_CONCLUSION_RE = re.compile(r"\b(?P<negation>not\s+)?medically\s+(?:necessary|reasonable)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Block:
+    request: str
+    request_span: Span
+    decision: str | None
+    start: int
+    end: int
+
+
+def extract_items(text: str, start: int, end: int, notice: bool) -> tuple[list[Item], list[str]]:
+    """The disputed items found in ``text[start:end]``, in letter order, and warnings."""
+    if notice:
+        blocks = _notice_blocks(text, start, end)
+        labels = _NOTICE_LABELS
+    else:
+        blocks = _determination_blocks(text, start, end)
+        labels = _LABELS
+    items: list[Item] = []
+    warnings: list[str] = []
+    for number, block in enumerate(blocks, 1):
+        item, problems = _item(text, block, labels)
+        items.append(item)
+        warnings.extend(f"item {number}: {p}" for p in problems)
+    return items, warnings
+
+
+def _determination_blocks(text: str, start: int, end: int) -> list[_Block]:
+    heads = list(_HEADING_RE.finditer(text, start, end))
+    blocks = []
+    for i, head in enumerate(heads):
+        block_end = heads[i + 1].start() if i + 1 < len(heads) else end
+        blocks.append(_Block(_clean(head["request"]), head.span("request"),
+                             _DECISION_WORDS[head["decision"].lower()], head.end(), block_end))
+    return blocks
+
+
+def _notice_blocks(text: str, start: int, end: int) -> list[_Block]:
+    findings = {int(m["number"]): m for m in _FINDING_RE.finditer(text)}
+    heads = list(_BLOCK_RE.finditer(text, start, end))
+    blocks = []
+    for i, head in enumerate(heads):
+        block_end = heads[i + 1].start() if i + 1 < len(heads) else end
+        finding = findings.get(int(head["number"]))
+        decision = None
+        if finding is not None:
+            decision = "Upheld" if finding["negation"] else "Overturned"
+        request = _clean(head["request"])
+        blocks.append(_Block(request, head.span("request"), decision, head.end(), block_end))
+    if not heads:
+        for number, finding in sorted(findings.items()):
+            decision = "Upheld" if finding["negation"] else "Overturned"
+            blocks.append(_Block(_clean(finding["request"]), finding.span("request"), decision,
+                                 finding.end(), finding.end()))
+    return blocks
+
+
+def _item(text: str, block: _Block, labels: dict[str, str]) -> tuple[Item, list[str]]:
+    parts = _labelled_parts(text, block.start, block.end, labels)
+    facts = read_request(block.request)
+    item = Item(
+        request=block.request, decision=block.decision, treatment=facts.treatment, treatment_id=facts.treatment_id,
+        category=facts.category, body_regions=facts.body_regions, body_region_ids=facts.body_region_ids,
+        laterality=facts.laterality, quantity=facts.quantity, unit=facts.unit, frequency=facts.frequency,
+        duration=facts.duration, span=(block.request_span[0], block.end), request_span=block.request_span,
+    )
+    problems = list(facts.warnings)
+    for key, field in (("claims", "claims_administrator_guideline"), ("reviewer", "reviewer_guideline")):
+        if key in parts:
+            a, b = parts[key]
+            setattr(item, field, parse_citations(text[a:b], a))
+    if "rationale" in parts:
+        a, b = parts["rationale"]
+        item.rationale = _clean(text[a:b])
+        item.rationale_span = (a, b)
+    else:
+        problems.append("no decision rationale found")
+    if item.decision is None and item.rationale:
+        conclusion = list(_CONCLUSION_RE.finditer(item.rationale))
+        if conclusion:
+            item.decision = "Upheld" if conclusion[-1]["negation"] else "Overturned"
+    if item.decision is None:
+        problems.append("no decision (Upheld/Overturned) found")
+    if "reviewer" not in parts:
+        problems.append("no reviewer guideline statement found")
+    return item, problems
+
+
+def _labelled_parts(text: str, start: int, end: int, labels: dict[str, str]) -> dict[str, Span]:
+    """Spans of the text after each label, up to the next label or the block's end."""
+    pattern = re.compile(r"^[ \t]*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in labels.items()) + r")[ \t]*:?",
+                         re.IGNORECASE | re.MULTILINE)
+    found = [(m.start(), m.end(), m.lastgroup) for m in pattern.finditer(text, start, end)]
+    parts: dict[str, Span] = {}
+    for i, (_, body_start, name) in enumerate(found):
+        body_end = found[i + 1][0] if i + 1 < len(found) else end
+        if name and name not in parts:
+            a, b = _strip_span(text, body_start, body_end)
+            parts[name] = (a, b)
+    return parts
+
+
+def _strip_span(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" :")

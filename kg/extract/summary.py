@@ -1,0 +1,154 @@
+"""Diagnoses and prior treatments, read from the clinical case summary.
+
+"Diagnoses include A, B, and C." lists the diagnoses; "Prior treatment has included X, Y and Z."
+(or "Treatment to date has included", "has been treated with") the prior treatments. Lists are cut
+at commas, semicolons and the final "and"; a fragment that only qualifies the one before it
+("..., right knee", "..., lumbar") is joined back to it. Each diagnosis is linked to ICD-10-CM.
+"""
+from __future__ import annotations
+
+import re
+
+from kg.record import Diagnosis, Mention
+from kg.vocab import vocabulary
+from kg.vocab.icd10 import link_icd10
+
+_SENTENCE_END = r"(?:\.(?=\s+[A-Z(\"']|\s*$)|\.$)"
+_DIAGNOSIS_RES = (
+    re.compile(r"\b(?:diagnoses|diagnosis|dx)\s*(?:include[sd]?|are|is|were|was|consist\s+of|of|:)?\s*:?\s+"
+               r"(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE),
+    re.compile(r"\bdiagnosed\s+with\s+(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE),
+)
+_TREATMENT_RE = re.compile(
+    r"(?P<lead>(?:(?:other\s+)?(?:prior|previous|past)\s+)?treatments?(?:\s+to\s+date)?\s+(?:has|have)\s+"
+    r"(?:included|consisted\s+of|involved)|(?:has|have)\s+been\s+treated\s+with|treatment\s+history\s+"
+    r"(?:includes|included)|(?:prior|previous)\s+treatments?\s*:)\s*(?P<list>.+?)" + _SENTENCE_END,
+    re.IGNORECASE)
+_UNDERWENT_RE = re.compile(r"\bunderwent\s+(?:an?\s+|the\s+)?(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE)
+_QUALIFIER_WORDS = {
+    "right", "left", "bilateral", "both", "chronic", "acute", "mild", "moderate", "severe", "lumbar", "cervical",
+    "thoracic", "lumbosacral", "recurrent", "single", "episode", "unspecified", "sided", "side", "knee", "shoulder",
+    "wrist", "elbow", "hand", "hip", "ankle", "foot", "spine", "region", "upper", "lower", "extremity",
+    "extremities", "initial", "subsequent", "encounter", "with", "without", "the", "of",
+}
+_LEAD_NOISE_RE = re.compile(
+    r"^(?:(?:and|or|also|including|as\s+well\s+as)\s+)*(?:an?\s+|the\s+|his\s+|her\s+)?(?:(?:history\s+of|course\s+of|"
+    r"trial\s+of|total\s+of|series\s+of|number\s+of|multiple|several|prior|previous|\d+|one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twelve)\s+(?:(?:sessions?|visits?|treatments?|courses?|rounds?)\s+of\s+)?)*",
+    re.IGNORECASE)
+_TAIL_NOISE_RE = re.compile(
+    r"\s+(?:in|on|dated|from|since|through|during|at\s+a\s+dose|that|which|with\s+(?:good|some|no|minimal|"
+    r"temporary|partial|\d)|without|providing|provided|for\s+\d)\b.*$"
+    r"|\s*\((?:[^()]*)\)", re.IGNORECASE)
+_INCLUDING_RE = re.compile(r"^(?:medications?|drugs?|meds)\s+(?:including|such\s+as|consisting\s+of)\s+",
+                           re.IGNORECASE)
+_RELATIVE_RE = re.compile(r"(?:which|that|who|where|when|whereas|although)\b", re.IGNORECASE)
+_DIAGNOSTIC_RE = re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|scans?|studies|study|EMG|NCV|NCS|"
+                            r"electrodiagnostic|ultrasound|labs?|laboratory|testing)\b", re.IGNORECASE)
+
+
+def extract_diagnoses(summary: str, offset: int) -> list[Diagnosis]:
+    """Diagnoses stated in the case summary, each linked to its ICD-10-CM code when the words support one."""
+    flat = summary.replace("\n", " ")
+    for pattern in _DIAGNOSIS_RES:
+        match = pattern.search(flat)
+        if match:
+            break
+    else:
+        return []
+    diagnoses = []
+    for start, end in _split_list(flat, match.start("list"), match.end("list"), merge_qualifiers=True):
+        label = re.sub(r"^(?:an?|the)\s+", "", flat[start:end].strip(), flags=re.IGNORECASE)
+        if not label:
+            continue
+        link = link_icd10(label)
+        diagnoses.append(Diagnosis(label, link.code if link else None, link.label if link else None,
+                                   (offset + end - len(label), offset + end)))
+    return diagnoses
+
+
+def extract_prior_treatments(summary: str, offset: int) -> list[Mention]:
+    """Treatments the summary says were tried before, without tests and imaging."""
+    flat = summary.replace("\n", " ")
+    mentions: list[Mention] = []
+    for match in _TREATMENT_RE.finditer(flat):
+        if match["lead"].lower().startswith("other"):
+            before = flat[:match.start()]
+            if underwent := list(_UNDERWENT_RE.finditer(before)):
+                last = underwent[-1]
+                mentions.extend(_treatments(flat, last.start("list"), last.end("list"), offset, whole=True))
+        mentions.extend(_treatments(flat, match.start("list"), match.end("list"), offset))
+        break
+    return mentions
+
+
+def _treatments(flat: str, start: int, end: int, offset: int, whole: bool = False) -> list[Mention]:
+    found = []
+    spans = [(start, end)] if whole else _split_list(flat, start, end, merge_qualifiers=False)
+    for a, b in spans:
+        fragment = flat[a:b]
+        if _RELATIVE_RE.match(fragment):
+            continue
+        lead = _LEAD_NOISE_RE.match(fragment)
+        cut = lead.end() if lead else 0
+        including = _INCLUDING_RE.match(fragment[cut:])
+        if including:
+            cut += including.end()
+        label = _TAIL_NOISE_RE.sub("", fragment[cut:]).strip(" ,.;:")
+        if not label or _is_diagnostic(label):
+            continue
+        match = vocabulary("treatment").best(label)
+        concept_id = match.concept.id if match else None
+        found.append(Mention(label, concept_id, (offset + a + cut, offset + a + cut + len(label))))
+    return found
+
+
+def _is_diagnostic(label: str) -> bool:
+    match = vocabulary("treatment").best(label)
+    if match is not None:
+        return match.concept.category in ("Imaging", "Diagnostic Testing")
+    return bool(_DIAGNOSTIC_RE.search(label))
+
+
+def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list[tuple[int, int]]:
+    """Spans of the elements of an enumeration in ``flat[start:end]``."""
+    text = flat[start:end]
+    separator = r";" if ";" in text else r",(?![^()]*\))"
+    cuts = [m.span() for m in re.finditer(separator, text)]
+    if not cuts:
+        joint = re.search(r"\s+and\s+", text)
+        if joint and not re.search(r"\bwith\b", text[:joint.start()]):
+            cuts = [joint.span()]
+    pieces: list[tuple[int, int]] = []
+    position = 0
+    for a, b in cuts + [(len(text), len(text))]:
+        piece = text[position:a]
+        lead = re.match(r"\s*(?:(?:and|or)\s+)?", piece)
+        s = position + (lead.end() if lead else 0)
+        e = position + len(piece.rstrip())
+        if e > s:
+            if merge_qualifiers and pieces and _only_qualifiers(text[s:e]):
+                pieces[-1] = (pieces[-1][0], e)
+            else:
+                pieces.append((s, e))
+        position = b
+    if merge_qualifiers:
+        pieces = [part for piece in pieces for part in _split_conjoined(text, piece)]
+    return [(start + s, start + e) for s, e in pieces]
+
+
+def _split_conjoined(text: str, piece: tuple[int, int]) -> list[tuple[int, int]]:
+    """Cut "A and B" inside one list element when B is a phrase of its own (not "with X and Y", not one word)."""
+    s, e = piece
+    joint = re.search(r"\s+and\s+", text[s:e])
+    if joint is None or re.search(r"\bwith\b", text[s:s + joint.start()]):
+        return [piece]
+    right = text[s + joint.end():e]
+    if len(re.findall(r"[A-Za-z][\w'-]*", right.split(",")[0])) < 2:
+        return [piece]
+    return [(s, s + joint.start()), (s + joint.end(), e)]
+
+
+def _only_qualifiers(fragment: str) -> bool:
+    words = re.findall(r"[a-z]+", fragment.lower())
+    return bool(words) and all(w in _QUALIFIER_WORDS for w in words)

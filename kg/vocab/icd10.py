@@ -1,0 +1,290 @@
+"""Link one diagnosis phrase from a review letter to the most specific ICD-10-CM code its words support.
+
+Matching is offline, over every ICD-10-CM description and inclusion term (``simple_icd_10_cm``), with
+the bridge rows of ``ontology/vocab/icd10-phrases.csv`` (see :mod:`kg.vocab.icd10_index`):
+
+1. the phrase is tokenized like the descriptions; spine levels (``L4-5``, ``C5-C6``) give the region;
+   side words (right/left/bilateral), spine regions and qualifiers (chronic, moderate, recurrent...) are
+   set apart from the core words;
+2. every wording sharing enough core words is scored by the IDF-weighted share of the core words it has,
+   times the square root of the share of its own words the phrase supports, times bonuses for a matching
+   side/region/qualifier and penalties for a contradicting or invented one (and for injury codes when the
+   phrase names no injury);
+3. from the best code, the hierarchy is descended while a child adds a supported side, region or qualifier,
+   else into the "unspecified" child when the code still needs a character; never into 7th characters.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from dataclasses import dataclass
+
+from kg.vocab.icd10_index import (
+    ADJACENT, BODY, EMPTY, INJURY, LATERAL, LIMB, NEEDS_SITE, QUALIFIERS, REGIONS, SIDE_WORDS, SITES,
+    SPINE_WORDS, UNSAID, VAGUE, Z_WORDS, Doc, Index, cm, get_index,
+)
+
+MIN_SCORE = 0.5
+_BOTH_RE = re.compile(  # "both knees" is bilateral, "both psychological factors" is not
+    r"\bboth\s+(?=(?:knee|shoulder|hand|wrist|elbow|hip|ankle|feet|foot|leg|arm|upper|lower|side))",
+    re.IGNORECASE,
+)
+_STATUS_POST_RE = re.compile(r"(?<=\w)[\s,;]+(?:status\s+post|s/p)\b.*$", re.IGNORECASE)
+_ENUM_RE = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-\u2022*])\s+")
+_TAIL_RE = re.compile(r"[,;]|\s(?:secondary to|due to|related to|associated with|with|and)\s", re.IGNORECASE)
+_RANGE_RE = re.compile(r"\s*\([A-Z][0-9A-Z]{2}(?:-[A-Z][0-9A-Z]{2})?\)$")
+_LEVEL_RE = re.compile(r"\b([ctls])(\d{1,2})(?:\s*(?:-|/|\u2013|to)\s*([ctls]?)(\d{1,2}))?\b", re.IGNORECASE)
+_LEVEL_MAX = {"c": 8, "t": 12, "l": 5, "s": 5}
+_LEVEL_REGION = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacral",
+                 "ct": "cervicothoracic", "tl": "thoracolumbar", "ls": "lumbosacral"}
+
+
+@dataclass(frozen=True)
+class IcdLink:
+    """An ICD-10-CM code linked to a diagnosis phrase."""
+
+    code: str  # e.g. "M54.16"
+    label: str  # the ICD-10-CM description, e.g. "Radiculopathy, lumbar region"
+    score: float  # 0..1 confidence
+
+
+@dataclass(frozen=True)
+class _Query:
+    core: dict[str, float]  # core word -> idf
+    core_total: float
+    words: frozenset[str]  # every word of the phrase that may match a description word
+    quals: frozenset[str]  # qualifier and spine-level words: a bonus when a description has them
+    side: str | None
+    regions: frozenset[str]
+    near: frozenset[str]  # regions adjacent to the named ones
+    parts: frozenset[str]  # joints and limbs named
+    injury: bool
+    z_ok: bool
+
+
+def _levels(text: str) -> tuple[str, set[str], set[str]]:
+    """Cut spine levels out of ``text``; return the rest, the regions and the level words (c5, c6)."""
+    regions: set[str] = set()
+    words: set[str] = set()
+
+    def cut(m: re.Match[str]) -> str:
+        a, n1, b, n2 = m.group(1).lower(), int(m.group(2)), (m.group(3) or m.group(1)).lower(), m.group(4)
+        n2i = int(n2) if n2 else n1
+        if not (1 <= n1 <= _LEVEL_MAX[a] and 1 <= n2i <= _LEVEL_MAX[b]):
+            return m.group(0)
+        regions.add(_LEVEL_REGION[a if a == b else a + b])
+        words.update({f"{a}{n1}", f"{b}{n2i}"})
+        return " "
+
+    return _LEVEL_RE.sub(cut, text), regions, words
+
+
+def _parse(text: str, index: Index) -> _Query | None:
+    rest = _STATUS_POST_RE.sub("", _BOTH_RE.sub("bilateral ", text))  # "X, status post Y" is about X
+    rest, level_regions, level_words = _levels(rest)
+    tokens = [t for t, f in index.rules.analyse(rest, frozenset(SIDE_WORDS)) if f != 2]  # negated: not asked
+    sides = {SIDE_WORDS[t] for t in tokens if t in SIDE_WORDS}
+    tokens = [t for t in tokens if t not in SIDE_WORDS]
+    side = "bilateral" if "bilateral" in sides or len(sides) > 1 else next(iter(sides), None)
+    regions = frozenset(level_regions or {REGIONS[t] for t in tokens if t in REGIONS})
+    if regions:
+        tokens = [SPINE_WORDS.get(t, t) for t in tokens]
+    parts = BODY.intersection(tokens)
+    core = {t: index.idf.get(t, index.default_idf) for t in tokens
+            if t not in LATERAL and t not in REGIONS and t not in QUALIFIERS and t not in EMPTY
+            and not (parts and t == "joint")}  # "knee joint pain" is "pain in knee"
+    if not core or core.keys() <= VAGUE | SITES or not regions and core.keys() <= VAGUE | NEEDS_SITE:
+        return None
+    words = {t for t in tokens if t not in REGIONS or REGIONS[t] in regions}
+    words |= level_words | {r for r in REGIONS if REGIONS[r] in level_regions} | sides
+    if side in ("right", "left"):
+        words.add("unilateral")
+    limbs = {LIMB[t] for t in tokens if t in LIMB}
+    if len(limbs) == 1:  # "left hand" is in the "left upper limb"
+        words |= limbs | {"limb"}
+    near = frozenset(n for r in regions for n in ADJACENT.get(r, ())) - regions
+    words |= {r for r in REGIONS if REGIONS[r] in near}
+    quals = frozenset(t for t in tokens if t in QUALIFIERS) | level_words
+    return _Query(core, sum(core.values()), frozenset(words), quals, side, regions, near, parts,
+                  bool(INJURY.intersection(tokens)), bool(Z_WORDS.intersection(tokens)))
+
+
+def _mult(doc: Doc, q: _Query) -> float:
+    """Bonuses and penalties for side, region, qualifiers and injury chapter."""
+    m = 1.0
+    sides = doc.lat - {"unilateral"}
+    if q.side is None:
+        m *= 0.7 if sides else 1.0  # never invent a side
+    elif sides:
+        m *= 1.15 if q.side in sides else 0.4
+    elif q.side == "bilateral" and doc.lat:
+        m *= 0.4
+    if q.regions:
+        if doc.regions:
+            m *= 1.15 if doc.regions & q.regions else 1.05 if doc.regions & q.near else 0.5
+        else:
+            m *= 0.9
+    elif doc.regions:
+        m *= 0.85
+    if q.parts and not q.parts.intersection(doc.weights) and BODY.intersection(doc.weights):
+        m *= 0.6  # another joint
+    m *= 1.08 ** len(q.quals.intersection(doc.weights))
+    if UNSAID.intersection(doc.weights) - q.words:
+        m *= 0.5
+    if not doc.explicit and (doc.code[0] in "ST" and not q.injury or doc.code[0] == "Z" and not q.z_ok):
+        m *= 0.6 if doc.code[0] != "Z" else 0.7
+    return m
+
+
+def _score(doc: Doc, q: _Query, hit: float | None = None) -> float:
+    w = doc.weights
+    if hit is None:
+        hit = sum(v for t, v in q.core.items() if t in w)
+    cov = hit / q.core_total
+    if cov <= 0.0:
+        return 0.0
+    fit = sum(v for t, v in w.items() if t in q.words) / doc.total
+    return cov * cov * math.sqrt(fit) * _mult(doc, q)
+
+
+def _code_score(code: str, q: _Query, index: Index) -> tuple[float, float]:
+    """Best score over a code's wordings, and the multiplier of its own description."""
+    ids = index.by_code[code]
+    return max(_score(index.docs[i], q) for i in ids), _mult(index.docs[ids[0]], q)
+
+
+def _descend(code: str, score: float, q: _Query, index: Index) -> tuple[str, float]:
+    """Walk down while a child adds supported detail, else into the plain "unspecified" child."""
+    mult = _mult(index.docs[index.by_code[code][0]], q)
+    while code in index.children:
+        parent = _content(code, index)
+        rated = []
+        for kid in index.children[code]:
+            own, kid_mult = _code_score(kid, q, index)
+            value = max(own, score * kid_mult / mult * 0.98)  # a child may lack the synonym that matched
+            if _is_unspecified(kid, index) and _content(kid, index) <= parent | q.words:
+                value *= 1.02
+            rated.append((value, own, kid_mult, kid))
+        value, _, kid_mult, kid = max(rated)
+        if not (value > score or (value >= 0.85 * score and kid_mult >= mult * 0.99)):
+            break
+        score, mult, code = min(value, max(score, value / 1.02)), kid_mult, kid
+    return code, score
+
+
+def _sibling(code: str, score: float, q: _Query, index: Index) -> tuple[str, float]:
+    """Prefer a sibling that says a side, region or qualifier of the phrase that the best code lacks."""
+    parent = code[:-1].rstrip(".")
+    if len(code) <= 3 or parent not in index.children:
+        return code, score
+    base = _mult(index.docs[index.by_code[code][0]], q) * 1.01
+    best = (score, code)
+    for sib in index.children[parent]:
+        own, mult = _code_score(sib, q, index)
+        if mult > base and own >= 0.8 * score and (own, sib) > best:
+            best = (own, sib)
+    return best[1], max(best[0], score)
+
+
+def _content(code: str, index: Index) -> set[str]:
+    """Words of a code's description that are neither soft nor negated."""
+    return {t for t, w in index.docs[index.by_code[code][0]].weights.items() if w >= 0.5 * index.idf[t]}
+
+
+def _is_unspecified(code: str, index: Index) -> bool:
+    weights = index.docs[index.by_code[code][0]].weights
+    return "unspecified" in weights or "nos" in weights
+
+
+def _candidates(q: _Query, index: Index) -> list[tuple[int, float]]:
+    """Wordings holding enough of the core words, by summing postings (never a scan of all codes)."""
+    acc: dict[int, float] = {}
+    for t, v in q.core.items():
+        for d in index.postings.get(t, ()):
+            acc[d] = acc.get(d, 0.0) + v
+    if not acc:
+        return []
+    floor = max(0.55 * q.core_total, 0.75 * max(acc.values()))
+    keep = [(d, h) for d, h in acc.items() if h >= floor]
+    if len(keep) > 150:  # a very common word alone: the shortest wordings fit it best
+        keep = heapq.nsmallest(150, keep, key=lambda dh: index.docs[dh[0]].total)
+    return keep
+
+
+def link_icd10(text: str) -> IcdLink | None:
+    """Link a diagnosis phrase to its most specific supported ICD-10-CM code, or None if unsure."""
+    text = _ENUM_RE.sub("", text or "")
+    if not text.strip():
+        return None
+    index = get_index()
+    found = _link(text, index)
+    if found is None:  # "GERD secondary to medications", "morbid obesity, BMI 42": the head diagnosis alone
+        head = _TAIL_RE.split(text, maxsplit=1)[0]
+        if head != text and (found := _link(head, index)) is not None:
+            found = (found[0], found[1] * 0.9)
+    if found is None:
+        return None
+    return IcdLink(found[0], cm.get_description(found[0]), round(min(1.0, found[1]), 3))
+
+
+def _link(text: str, index: Index) -> tuple[str, float] | None:
+    q = _parse(text, index)
+    if q is None:
+        return None
+    best_score, best_code = 0.0, ""
+    for d, hit in _candidates(q, index):
+        doc = index.docs[d]
+        s = _score(doc, q, hit)
+        if s > best_score or (s == best_score and len(doc.code) < len(best_code)):
+            best_score, best_code = s, doc.code
+    if best_score < MIN_SCORE:
+        return None
+    best_code, best_score = _sibling(best_code, best_score, q, index)
+    return _descend(best_code, best_score, q, index)
+
+
+def _normalize(code: str) -> str | None:
+    c = code.strip().upper()
+    if len(c) > 3 and c[3] != "." and not c.isdigit() and "-" not in c:
+        c = c[:3] + "." + c[3:]
+    return c if c and cm.is_valid_item(c) else None
+
+
+def is_valid_icd10(code: str) -> bool:
+    """True for an ICD-10-CM category or code (with or without its dot), false for chapters and blocks."""
+    c = _normalize(code)
+    return c is not None and not c.isdigit() and "-" not in c
+
+
+def icd10_label(code: str) -> str | None:
+    """The ICD-10-CM description of a code, block or chapter, or None if unknown."""
+    c = _normalize(code)
+    if c is None:
+        return None
+    return _range_free(cm.get_description(c)) if c.isdigit() or "-" in c else cm.get_description(c)
+
+
+def icd10_hierarchy(code: str) -> list[tuple[str, str, str]]:
+    """``[(code, label, kind)]`` from the code up to its chapter; kind is code/category/block/chapter."""
+    c = _normalize(code)
+    if c is None:
+        return []
+    out: list[tuple[str, str, str]] = []
+    prev = ""
+    for item in [c, *cm.get_ancestors(c)]:
+        if item == prev:  # a block holding a single category shares its name
+            out.append((item, _range_free(cm.get_description(item, prioritize_blocks=True)), "block"))
+        elif item.isdigit():
+            out.append((item, _range_free(cm.get_description(item)), "chapter"))
+        elif "-" in item:
+            out.append((item, _range_free(cm.get_description(item)), "block"))
+        else:
+            out.append((item, cm.get_description(item), "category" if cm.is_category(item) else "code"))
+        prev = item
+    return out
+
+
+def _range_free(label: str) -> str:
+    """A block or chapter label without its trailing code range: "Other dorsopathies (M50-M54)"."""
+    return _RANGE_RE.sub("", label)

@@ -1,0 +1,32 @@
+"""Shared fixtures: the bundled letters and their gold files."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "letters"
+SEED = DATA_DIR / "seed" / "CM14-0166055.md"
+
+
+def gold_pairs() -> list[tuple[Path, Path]]:
+    """(letter, gold) pairs of every bundled letter with a gold file."""
+    pairs = []
+    for gold in sorted(DATA_DIR.rglob("*.gold.json")):
+        stem = gold.name[: -len(".gold.json")]
+        letter = next(p for p in gold.parent.iterdir() if p.stem == stem and not p.name.endswith(".json"))
+        pairs.append((letter, gold))
+    return pairs
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The seed letter's raw text."""
+    return SEED.read_text(encoding="utf-8")
+
+
+def load_gold(path: Path) -> dict:
+    """A gold file's content."""
+    return json.loads(path.read_text(encoding="utf-8"))

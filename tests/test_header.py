@@ -1,0 +1,73 @@
+"""Header facts: labels beside their values, on lines of their own, or dates only in prose."""
+from __future__ import annotations
+
+from kg.extract.header import extract_header
+
+SIDE_BY_SIDE = """Case Number: CM14-0166055
+Date Assigned: 10/13/2014 Date of Injury: 09/15/1997
+Decision Date: 11/25/2014 UR Denial Date: 10/03/2014
+Priority: Standard Application Received: 10/08/2014
+"""
+
+ON_OWN_LINES = """Case Number:
+CM15-0157332
+Date Assigned:
+08/11/2015
+Date of Injury:
+01/19/2014
+Decision Date:
+09/15/2015
+UR Denial Date:
+07/24/2015
+Priority:
+Expedited
+Application Received:
+08/03/2015
+"""
+
+NOTICE = """Notice of Independent Medical Review Determination
+Dated: 9/24/2013
+IMR Case Number: CM13-0009871 Date of Injury: 2/14/2012
+Priority: Standard
+An application for Independent Medical Review was filed on 8/5/2013 disputing the Utilization
+Review Denial dated 7/26/2013. A Notice of Assignment and Request for Information was provided
+to the above parties on 8/28/2013.
+"""
+
+
+def test_labels_beside_values() -> None:
+    """The 2014 header table gives every field."""
+    values, spans, warnings = extract_header(SIDE_BY_SIDE, len(SIDE_BY_SIDE))
+    assert values == {
+        "case_number": "CM14-0166055", "priority": "Standard", "date_assigned": "2014-10-13",
+        "date_of_injury": "1997-09-15", "decision_date": "2014-11-25", "ur_denial_date": "2014-10-03",
+        "application_received": "2014-10-08",
+    }
+    assert SIDE_BY_SIDE[slice(*spans["case_number"])] == "CM14-0166055"
+    assert warnings == []
+
+
+def test_labels_on_their_own_lines() -> None:
+    """A value on the line after its label is still the label's value."""
+    values, _, _ = extract_header(ON_OWN_LINES, len(ON_OWN_LINES))
+    assert values["case_number"] == "CM15-0157332"
+    assert values["priority"] == "Expedited"
+    assert values["ur_denial_date"] == "2015-07-24"
+    assert values["application_received"] == "2015-08-03"
+
+
+def test_notice_dates_from_prose() -> None:
+    """The 2013 notice's assignment, application and denial dates come from its sentences."""
+    values, spans, _ = extract_header(NOTICE, len(NOTICE))
+    assert values["decision_date"] == "2013-09-24"
+    assert values["application_received"] == "2013-08-05"
+    assert values["ur_denial_date"] == "2013-07-26"
+    assert values["date_assigned"] == "2013-08-28"
+    assert NOTICE[slice(*spans["date_assigned"])] == "8/28/2013"
+
+
+def test_invalid_date_is_reported() -> None:
+    """An impossible date is kept out of the record and named in a warning."""
+    values, _, warnings = extract_header("Date of Injury: 02/30/2014\n", 30)
+    assert values["date_of_injury"] is None
+    assert warnings == ["date_of_injury: '02/30/2014' is not a valid date"]
