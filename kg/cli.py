@@ -52,7 +52,7 @@ def extract(paths: tuple[Path, ...], fmt: str, with_text: bool, jobs: int, quiet
     files = list(letter_paths(paths))
     if not files:
         raise click.UsageError(f"no letter files (.md .txt .html .pdf) found in: {', '.join(map(str, paths))}")
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     if fmt == "csv":
         writer.writeheader()

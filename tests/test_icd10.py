@@ -247,6 +247,7 @@ def test_phrase_rows_are_well_formed() -> None:
     phrases = [r["phrase"].strip().lower() for r in rows]
     assert all(phrases) and len(phrases) == len(set(phrases))
     for row in rows:
+        assert None not in row and None not in row.values(), row  # exactly three fields
         target = row["code_or_terms"].strip()
         if target[:1].isupper() and target[1:2].isdigit():
             assert is_valid_icd10(target), row

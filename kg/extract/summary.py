@@ -132,8 +132,7 @@ def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list
             else:
                 pieces.append((s, e))
         position = b
-    if merge_qualifiers:
-        pieces = [part for piece in pieces for part in _split_conjoined(text, piece)]
+    pieces = [part for piece in pieces for part in _split_conjoined(text, piece)]
     return [(start + s, start + e) for s, e in pieces]
 
 

@@ -6,12 +6,15 @@ the bridge rows of ``ontology/vocab/icd10-phrases.csv`` (see :mod:`kg.vocab.icd1
 1. the phrase is tokenized like the descriptions; spine levels (``L4-5``, ``C5-C6``) give the region;
    side words (right/left/bilateral), spine regions and qualifiers (chronic, moderate, recurrent...) are
    set apart from the core words;
-2. every wording sharing enough core words is scored by the IDF-weighted share of the core words it has,
-   times the square root of the share of its own words the phrase supports, times bonuses for a matching
-   side/region/qualifier and penalties for a contradicting or invented one (and for injury codes when the
-   phrase names no injury);
-3. from the best code, the hierarchy is descended while a child adds a supported side, region or qualifier,
-   else into the "unspecified" child when the code still needs a character; never into 7th characters.
+2. every wording sharing enough core words (found through an inverted index) is scored by the squared
+   IDF-weighted share of the core words it has, times the square root of the share of its own words the
+   phrase supports, times bonuses for a matching side/region/qualifier and penalties for a contradicting
+   or invented one, another joint, or an injury (S/T) or status (Z) code the phrase does not ask for;
+3. a sibling that says a side, region or qualifier of the phrase is preferred; then the hierarchy is
+   descended while a child adds supported detail, else into the plain "unspecified" child while the code
+   still needs a character; never into 7th-character extensions;
+4. below ``MIN_SCORE`` nothing is linked; a phrase that fails whole is retried on its head
+   ("GERD secondary to medications" -> "GERD").
 """
 from __future__ import annotations
 

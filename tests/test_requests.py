@@ -1,0 +1,76 @@
+"""What an item heading says: treatment, category, regions, side and amounts."""
+from __future__ import annotations
+
+import pytest
+
+from kg.extract.requests import laterality_of, read_request
+
+
+@pytest.mark.parametrize(
+    ("heading", "treatment", "category", "regions"),
+    [
+        pytest.param("24 Massage therapy sessions for the cervical spine (neck), 2 times a month for 12 months",
+                     "massage therapy", "Physical Medicine", ["cervical spine"], id="seed"),
+        pytest.param("Norco 10/325mg #120", "Norco (hydrocodone/acetaminophen)", "Pharmaceuticals", [], id="brand"),
+        pytest.param("Repeat lumbar epidural steroid injection at L4-5", "epidural steroid injection", "Injections",
+                     ["lumbar spine"], id="injection"),
+        pytest.param("EMG/NCV of bilateral upper extremities", "EMG/NCV", "Diagnostic Testing", ["upper extremity"],
+                     id="electrodiagnostics"),
+        pytest.param("Chiropractic treatment 8 sessions for the lumbar and thoracic spine", "chiropractic treatment",
+                     "Physical Medicine", ["lumbar spine", "thoracic spine"], id="two-regions"),
+        pytest.param("Flurbiprofen 20%/Cyclobenzaprine 10% cream 180gm",
+                     "compounded topical (flurbiprofen/cyclobenzaprine)", "Pharmaceuticals", [], id="compound"),
+        pytest.param("Facet injection at L4-5 and L5-S1", None, "Injections", ["lumbar spine"], id="spine-level"),
+        pytest.param("Zorbitrex 5mg #30", "zorbitrex", "Pharmaceuticals", [], id="unknown-drug"),
+    ],
+)
+def test_treatment_category_regions(heading: str, treatment: str | None, category: str, regions: list[str]) -> None:
+    """Treatments, categories and regions come from the vocabularies; unknown drugs are still drugs."""
+    facts = read_request(heading)
+    if treatment is not None:
+        assert facts.treatment == treatment
+    assert facts.category == category
+    assert facts.body_regions == regions
+
+
+@pytest.mark.parametrize(
+    ("heading", "quantity", "unit", "frequency", "duration"),
+    [
+        pytest.param("24 Massage therapy sessions for the cervical spine (neck), 2 times a month for 12 months",
+                     24, "session", "2 per month", "12 months", id="seed"),
+        pytest.param("Norco 10/325mg #120", 120, "tablet", None, None, id="hash-count"),
+        pytest.param("12 sessions of physical therapy", 12, "session", None, None, id="sessions-first"),
+        pytest.param("Post-operative physical therapy 12 sessions for the right knee", 12, "session", None, None,
+                     id="sessions-after"),
+        pytest.param("Functional restoration program, 160 hours", 160, "hour", None, None, id="hours"),
+        pytest.param("Home health care 4 hours per day, 5 days per week for 6 weeks", None, None,
+                     "4 hours per day, 5 days per week", "6 weeks", id="rates-are-not-quantities"),
+        pytest.param("Ketoprofen 20% cream 120gm", None, None, None, None, id="weight-is-not-a-quantity"),
+        pytest.param("Vascutherm DVT prophylaxis and cold compression unit, 30-day rental", None, None, None, "30 days",
+                     id="rental-days"),
+        pytest.param("Physical therapy 2x6 for the right shoulder", 12, "session", "2 per week", "6 weeks",
+                     id="shorthand"),
+        pytest.param("Lidoderm 5% patches #30", 30, "patch", None, None, id="patches"),
+        pytest.param("Acupuncture twice a week for four weeks", None, None, "2 per week", "4 weeks", id="words"),
+    ],
+)
+def test_amounts(heading: str, quantity, unit, frequency, duration) -> None:
+    """Counts are quantities; strengths, weights and rates are not."""
+    facts = read_request(heading)
+    assert (facts.quantity, facts.unit, facts.frequency, facts.duration) == (quantity, unit, frequency, duration)
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("MRI of the left shoulder", "left"),
+        ("Right carpal tunnel release", "right"),
+        ("EMG/NCV of bilateral upper extremities", "bilateral"),
+        ("X-rays of the right and left knees", "bilateral"),
+        ("Urine drug screen", None),
+        ("Upright MRI", None),
+    ],
+)
+def test_laterality(text: str, side: str | None) -> None:
+    """Sides are whole words; both sides named means bilateral."""
+    assert laterality_of(text) == side

@@ -1,0 +1,69 @@
+"""Diagnoses and prior treatments from the clinical case summary."""
+from __future__ import annotations
+
+import pytest
+
+from kg.extract.summary import extract_diagnoses, extract_prior_treatments
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("Diagnosis cervicalgia. Patient was diagnosed with neck pain and headaches.", ["cervicalgia"],
+                     id="first-statement-wins"),
+        pytest.param("Diagnoses include complex tear of the medial meniscus, right knee, and mild degenerative "
+                     "joint disease of the right knee.",
+                     ["complex tear of the medial meniscus, right knee", "mild degenerative joint disease of the right knee"],
+                     id="qualifier-after-comma"),
+        pytest.param("Diagnoses include major depressive disorder, single episode, moderate; posttraumatic stress "
+                     "disorder, chronic; and insomnia.",
+                     ["major depressive disorder, single episode, moderate", "posttraumatic stress disorder, chronic",
+                      "insomnia"], id="semicolons"),
+        pytest.param("His diagnoses include chronic pain syndrome, lumbar radiculopathy, and adjustment disorder "
+                     "with mixed anxiety and depressed mood.",
+                     ["chronic pain syndrome", "lumbar radiculopathy",
+                      "adjustment disorder with mixed anxiety and depressed mood"], id="and-inside-with"),
+        pytest.param("Diagnoses include chronic low back pain and post-laminectomy syndrome, lumbar.",
+                     ["chronic low back pain", "post-laminectomy syndrome, lumbar"], id="and-without-comma"),
+        pytest.param("The patient was seen for follow-up.", [], id="none"),
+    ],
+)
+def test_diagnosis_lists(summary: str, labels: list[str]) -> None:
+    """Lists are cut into diagnoses without breaking the ones that contain commas or "and"."""
+    assert [d.label for d in extract_diagnoses(summary, 0)] == labels
+
+
+def test_diagnoses_are_linked_and_placed() -> None:
+    """Each diagnosis carries its ICD-10-CM code and the span of its words."""
+    summary = "Background. Diagnoses include lumbar radiculopathy and right carpal tunnel syndrome."
+    found = extract_diagnoses(summary, 100)
+    assert [(d.icd10, summary[d.span[0] - 100:d.span[1] - 100]) for d in found] == [
+        ("M54.16", "lumbar radiculopathy"), ("G56.01", "right carpal tunnel syndrome")]
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("Treatment has included a counterforce brace, 12 sessions of physical therapy, a home exercise "
+                     "program, naproxen, and a corticosteroid injection to the right lateral epicondyle in 11/2012 "
+                     "that provided two months of relief.",
+                     ["counterforce brace", "physical therapy", "home exercise program", "naproxen",
+                      "corticosteroid injection to the right lateral epicondyle"], id="counts-and-dates"),
+        pytest.param("He has been treated with physical therapy, medications including tramadol, naproxen, and "
+                     "duloxetine, and a psychological evaluation.",
+                     ["physical therapy", "tramadol", "naproxen", "duloxetine", "psychological evaluation"],
+                     id="medications-including"),
+        pytest.param("Treatment to date has included physical therapy, acupuncture (6 sessions), a cervical MRI, "
+                     "electrodiagnostic studies, and medications.",
+                     ["physical therapy", "acupuncture", "medications"], id="tests-are-not-treatments"),
+        pytest.param("He underwent L5-S1 laminectomy and discectomy in 2011. Other prior treatment has included "
+                     "physical therapy and a TENS unit.",
+                     ["L5-S1 laminectomy and discectomy", "physical therapy", "TENS unit"], id="other-prior-treatment"),
+        pytest.param("Prior treatment has included wrist splinting and a corticosteroid injection on 04/22/2014, "
+                     "which provided relief for five weeks.",
+                     ["wrist splinting", "corticosteroid injection"], id="relative-clause"),
+    ],
+)
+def test_prior_treatments(summary: str, labels: list[str]) -> None:
+    """Prior treatments are named without counts, dates, articles or tests."""
+    assert [m.label for m in extract_prior_treatments(summary, 0)] == labels
