@@ -112,3 +112,13 @@ def evaluate_command(paths: tuple[Path, ...], minimum: float | None, fmt: str, d
         if low:
             click.echo(f"below {minimum}: {', '.join(low)}", err=True)
             sys.exit(1)
+
+
+def _register() -> None:
+    from kg.cli_graph import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register()

@@ -58,3 +58,14 @@ def write_csv(records: Iterable[CaseRecord], stream: IO[str]) -> None:
     writer.writeheader()
     for record in records:
         writer.writerows(item_rows(record))
+
+
+def format_table(names: list[str], rows: list[list[str]], max_width: int = 60) -> str:
+    """A fixed-width text table with a header rule; long cells are cut with an ellipsis."""
+    cut = [[c if len(c) <= max_width else c[: max_width - 1] + "\u2026" for c in row] for row in rows]
+    widths = [max([len(n)] + [len(r[i]) for r in cut]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cut]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)

@@ -73,6 +73,7 @@ class Item:
     category: str = "Other"
     body_regions: list[str] = field(default_factory=list)
     body_region_ids: list[str] = field(default_factory=list)
+    region_spans: list[Span] = field(default_factory=list)
     laterality: str | None = None
     quantity: float | int | None = None
     unit: str | None = None
@@ -146,6 +147,7 @@ def record_from_dict(data: dict[str, Any]) -> CaseRecord:
             raw[key] = [citation_from_dict(c) for c in raw.get(key, [])]
         for key in ("span", "request_span", "rationale_span"):
             raw[key] = _span(raw.get(key))
+        raw["region_spans"] = [_span(s) for s in raw.get("region_spans", [])]
         items.append(Item(**raw))
     data["items"] = items
     data["field_spans"] = {k: _span(v) for k, v in data.get("field_spans", {}).items()}

@@ -86,3 +86,10 @@ def test_json_round_trip() -> None:
     """A record rebuilt from its JSON form is equal to the original."""
     record = extract_file(SEED)
     assert record_from_dict(record.to_dict(include_text=True)) == record
+
+
+def test_region_spans_point_at_region_words() -> None:
+    """Each body region of an item is traced to its words in the letter."""
+    record = extract_file(DATA_DIR / "dev" / "CM15-0157332.txt")
+    item = record.items[0]
+    assert [record.text[slice(*s)] for s in item.region_spans] == ["lumbar", "thoracic spine"]

@@ -100,6 +100,7 @@ def _item(text: str, block: _Block, labels: dict[str, str]) -> tuple[Item, list[
     item = Item(
         request=block.request, decision=block.decision, treatment=facts.treatment, treatment_id=facts.treatment_id,
         category=facts.category, body_regions=facts.body_regions, body_region_ids=facts.body_region_ids,
+        region_spans=[(block.request_span[0] + a, block.request_span[0] + b) for a, b in facts.region_spans],
         laterality=facts.laterality, quantity=facts.quantity, unit=facts.unit, frequency=facts.frequency,
         duration=facts.duration, span=(block.request_span[0], block.end), request_span=block.request_span,
     )

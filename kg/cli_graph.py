@@ -1,0 +1,250 @@
+"""`kg` commands that work on the store: build, validate, query, load, export, stats, delete."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pyoxigraph as ox
+
+from kg.errors import KGError
+from kg.store import DEFAULT_STORE, KGStore
+
+_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV, "json": ox.QueryResultsFormat.JSON,
+            "xml": ox.QueryResultsFormat.XML}
+
+
+def store_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared ``--store DIR`` option (default ./data, or $KG_STORE)."""
+    return click.option("--store", "store_path", type=click.Path(path_type=Path), default=DEFAULT_STORE,
+                        show_default=True, help="Folder of the pyoxigraph store (env KG_STORE).")(function)
+
+
+def _open(path: Path, read_only: bool) -> KGStore:
+    try:
+        return KGStore(path, read_only=read_only)
+    except KGError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@store_option
+@click.option("--strict", is_flag=True, help="Keep letters with SHACL violations out of the graph (they are listed).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes reading, mapping and validating letters.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def build(paths: tuple[Path, ...], store_path: Path, strict: bool, jobs: int, quiet: bool) -> None:
+    """Read, extract, map, validate and load letters into the store.
+
+    Unchanged letters are left alone; changed ones are replaced in one transaction. Exit status: 0 every
+    letter loaded clean, 1 some letters had errors or were kept out, 2 usage error.
+
+    Example:
+
+        kg build letters/ --store data/
+    """
+    from kg.build import build as run_build
+    from kg.pipeline import letter_paths
+
+    total = sum(1 for _ in letter_paths(paths))
+    with _open(store_path, read_only=False) as store:
+        with click.progressbar(length=total, label="letters", file=sys.stderr,
+                               hidden=quiet or total < 2) as bar:
+            summary = run_build(paths, store, strict=strict, jobs=jobs, progress=lambda _: bar.update(1))
+        triples = store.triple_count()
+    click.echo(f"{summary.added} added, {summary.replaced} replaced, {summary.unchanged} unchanged, "
+               f"{len(summary.rejected)} kept out; {len(summary.not_conforming)} loaded letters have validation "
+               f"problems; store {store_path} holds {triples} triples", err=True)
+    for source, errors in summary.with_errors:
+        for error in errors:
+            click.echo(f"error: {error}", err=True)
+    for source, reasons in summary.rejected:
+        click.echo(f"kept out: {source}: {'; '.join(reasons)}", err=True)
+    sys.exit(0 if summary.clean else 1)
+
+
+@click.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
+def validate(store_path: Path, fmt: str) -> None:
+    """Validate every letter's graph in the store against shapes/imr.shapes.ttl.
+
+    Exit status: 0 all conform, 1 some violations, 2 error.
+
+    Example:
+
+        kg validate --store data/ --format text
+    """
+    from kg.catalog import validate_store
+
+    with _open(store_path, read_only=True) as store:
+        results = validate_store(store)
+    violations = sum(len(r.violations) for _, r in results)
+    if fmt == "json":
+        click.echo(json.dumps([{"case": key, "conforms": r.conforms,
+                                "problems": [vars(p) for p in r.problems]} for key, r in results], indent=1))
+    elif fmt == "turtle":
+        from rdflib import Graph
+
+        merged = Graph()
+        for _, report in results:
+            merged += report.graph
+        click.echo(merged.serialize(format="turtle"))
+    else:
+        for key, report in results:
+            if report.problems:
+                click.echo(report.text(key))
+        click.echo(f"{len(results)} letters, {sum(1 for _, r in results if r.conforms)} conform, "
+                   f"{violations} violations", err=True)
+    sys.exit(1 if violations else 0)
+
+
+@click.command()
+@click.argument("sparql", required=False)
+@store_option
+@click.option("--example", help="Run a shipped example query by name (see --list-examples).")
+@click.option("--list-examples", is_flag=True, help="List the example queries with their descriptions.")
+@click.option("--file", "query_file", type=click.File("r"), help="Read the query from a file ('-' for stdin).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv", "xml"]), default="table",
+              show_default=True, help="Result format (CONSTRUCT/DESCRIBE results are always Turtle).")
+def query(sparql: str | None, store_path: Path, example: str | None, list_examples: bool, query_file: Any,
+          fmt: str) -> None:
+    """Run a SPARQL query against the store (the project's prefixes are predeclared).
+
+    Example:
+
+        kg query --store data/ 'SELECT ?case WHERE { ?c imr:caseNumber ?case }'
+
+        kg query --store data/ --example upheld-rate-by-category --format csv
+    """
+    from kg.examples import example_queries, example_query
+
+    if list_examples:
+        for q in example_queries().values():
+            click.echo(f"{q.name}\n    {q.title}: {q.description}")
+        return
+    chosen = [x for x in (sparql, example, query_file) if x]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of: a query, --example NAME, --file FILE")
+    try:
+        text = sparql or (example_query(example).sparql if example else query_file.read())
+    except KGError as error:
+        raise click.UsageError(str(error)) from error
+    with _open(store_path, read_only=True) as store:
+        try:
+            result = store.query(text, use_default_graph_as_union=True)
+        except SyntaxError as error:
+            raise click.ClickException(f"query is not valid SPARQL: {error}") from error
+        _print_result(result, fmt)
+
+
+def _print_result(result: Any, fmt: str) -> None:
+    out = sys.stdout.buffer
+    if isinstance(result, ox.QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+    elif isinstance(result, ox.QueryTriples):
+        result.serialize(out, ox.RdfFormat.TURTLE)
+    elif fmt == "table":
+        from kg.output import format_table
+
+        names = [v.value for v in result.variables]
+        rows = [[_cell(row[n]) for n in names] for row in result]
+        click.echo(format_table(names, rows))
+    else:
+        result.serialize(out, _FORMATS[fmt])
+    out.flush()
+
+
+def _cell(term: Any) -> str:
+    return "" if term is None else str(term.value)
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--graph", "graph_iri", required=True, help="IRI of the named graph to load into (replaced).")
+@store_option
+def load(file: Path, graph_iri: str, store_path: Path) -> None:
+    """Load any RDF file (Turtle, N-Triples, RDF/XML, JSON-LD, ...) into a named graph.
+
+    Example:
+
+        kg load vocab.ttl --graph https://example.org/g --store data/
+    """
+    from rdflib import URIRef
+
+    with _open(store_path, read_only=False) as store:
+        try:
+            count = store.load_file(file, URIRef(graph_iri))
+        except KGError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"loaded {count} triples from {file} into <{graph_iri}>", err=True)
+
+
+@click.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle", "jsonld"]), default="nquads",
+              show_default=True, help="nquads, trig and jsonld keep the named graphs; turtle merges them.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
+def export(store_path: Path, fmt: str, output: Path | None) -> None:
+    """Write the whole store as RDF.
+
+    Example:
+
+        kg export --store data/ --format trig -o graph.trig
+    """
+    with _open(store_path, read_only=True) as store:
+        if output:
+            with open(output, "wb") as handle:
+                store.dump(handle, fmt)
+        else:
+            store.dump(sys.stdout.buffer, fmt)
+            sys.stdout.buffer.flush()
+
+
+@click.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats(store_path: Path, fmt: str) -> None:
+    """Cases, items, outcomes, triples, graphs and a validation summary.
+
+    Example:
+
+        kg stats --store data/
+    """
+    from kg.catalog import store_stats
+
+    with _open(store_path, read_only=True) as store:
+        numbers = store_stats(store)
+    if fmt == "json":
+        click.echo(json.dumps(numbers, indent=1))
+    else:
+        width = max(len(k) for k in numbers)
+        for key, value in numbers.items():
+            click.echo(f"{key:<{width}}  {value}")
+
+
+@click.command()
+@click.argument("case_numbers", nargs=-1, required=True)
+@store_option
+def delete(case_numbers: tuple[str, ...], store_path: Path) -> None:
+    """Remove letters (their graphs and validation reports) from the store by case number.
+
+    Example:
+
+        kg delete CM14-0166055 --store data/
+    """
+    from kg.catalog import delete_letters
+
+    with _open(store_path, read_only=False) as store:
+        missing = delete_letters(store, case_numbers)
+    for number in missing:
+        click.echo(f"error: no letter {number} in {store_path}", err=True)
+    click.echo(f"deleted {len(case_numbers) - len(missing)} letters", err=True)
+    sys.exit(1 if missing else 0)
+
+
+COMMANDS = (build, validate, query, load, export, stats, delete)

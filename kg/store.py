@@ -1,0 +1,213 @@
+"""The persistent pyoxigraph store: one named graph per letter, replaced in one transaction.
+
+One process writes at a time. Writers hold an exclusive lock file in the store folder; commands
+that only read refuse with a clear message while a writer holds it, because pyoxigraph documents
+reading a store that another process is writing as undefined behaviour.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+
+from kg.errors import KGError
+from kg.namespaces import IMR, PREFIXES
+
+DEFAULT_STORE = Path(os.environ.get("KG_STORE", "data"))
+LOCK_NAME = ".kg-write.lock"
+RDF_FORMATS = {
+    "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+class StoreBusy(KGError):
+    """Another process is writing the store."""
+
+
+def to_ox(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise KGError(f"cannot store term {term!r}")
+
+
+def quads(graph: Graph, name: URIRef) -> Iterator[ox.Quad]:
+    """The triples of an rdflib graph as pyoxigraph quads in the named graph ``name``."""
+    target = ox.NamedNode(str(name))
+    for s, p, o in graph:
+        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), target)  # type: ignore[arg-type]
+
+
+class KGStore:
+    """A pyoxigraph store on disk (or in memory when ``path`` is None) with the operations the tools need."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
+        self._lock: IO[str] | None = None
+        if self.path is None:
+            self.store = ox.Store()
+            return
+        if read_only:
+            if not self.path.exists():
+                raise KGError(f"{self.path}: no store here (build one with: kg build LETTERS --store {self.path})")
+            holder = writer_of(self.path)
+            if holder is not None:
+                raise StoreBusy(f"{self.path}: the store is being written by another process ({holder}); "
+                                "try again when it has finished")
+            self.store = ox.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._lock = _acquire(self.path)
+            try:
+                self.store = ox.Store(str(self.path))
+            except OSError as error:
+                self.close()
+                raise KGError(f"{self.path}: the store could not be opened ({error})") from error
+
+    def close(self) -> None:
+        """Flush and release the write lock."""
+        if self._lock is not None:
+            if hasattr(self, "store"):
+                self.store.flush()
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> KGStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def replace_graphs(self, graphs: dict[URIRef, Graph | None]) -> None:
+        """Replace each named graph by its new content (None: delete it), all in one transaction."""
+        parts = [f"DROP SILENT GRAPH <{name}>" for name in graphs]
+        data = []
+        for name, graph in graphs.items():
+            if graph is not None and len(graph):
+                body = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in graph)
+                data.append(f"GRAPH <{name}> {{\n{body}\n}}")
+        if data:
+            parts.append("INSERT DATA {\n" + "\n".join(data) + "\n}")
+        self.store.update(" ;\n".join(parts))
+
+    def bulk_add(self, items: Iterable[tuple[URIRef, Graph]]) -> None:
+        """Add many new named graphs fast (graphs that are not in the store yet)."""
+        self.store.bulk_extend(q for name, graph in items for q in quads(graph, name))
+
+    def load_file(self, path: str | os.PathLike[str], graph: URIRef) -> int:
+        """Load any RDF file into the named graph ``graph``, replacing what it held; returns its triple count."""
+        parsed = Graph()
+        try:
+            parsed.parse(str(path))
+        except Exception as error:  # rdflib raises many parser-specific types
+            raise KGError(f"{path}: not readable as RDF ({error})") from error
+        self.replace_graphs({graph: parsed})
+        return len(parsed)
+
+    def has_graph(self, name: URIRef) -> bool:
+        """Whether the named graph exists."""
+        return self.store.contains_named_graph(ox.NamedNode(str(name)))
+
+    def named_graphs(self) -> list[str]:
+        """IRIs of every named graph."""
+        return sorted(g.value for g in self.store.named_graphs())
+
+    def query(self, sparql: str, **options: Any) -> Any:
+        """Run a SPARQL query with the project's prefixes predeclared."""
+        return self.store.query(sparql, prefixes=PREFIXES, **options)
+
+    def select(self, sparql: str) -> list[dict[str, Any]]:
+        """A SELECT query's rows as dicts of Python values (strings, ints, floats, None)."""
+        solutions = self.query(sparql)
+        names = [v.value for v in solutions.variables]
+        return [{n: _python(row[n]) for n in names} for row in solutions]
+
+    def triple_count(self, graph: URIRef | None = None) -> int:
+        """Number of quads, in one named graph or in the whole store."""
+        where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+        return int(rows[0]["n"])
+
+    def dump(self, stream: IO[bytes], fmt: str) -> None:
+        """Write the store in an RDF format: quad formats keep the named graphs, triple formats merge them."""
+        if fmt in ("nquads", "trig", "jsonld"):
+            target = ox.RdfFormat.JSON_LD if fmt == "jsonld" else RDF_FORMATS[fmt]
+            options = {"prefixes": PREFIXES} if fmt == "trig" else {}
+            self.store.dump(stream, target, **options)
+            return
+        union = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+        options = {"prefixes": PREFIXES} if fmt == "turtle" else {}
+        union.serialize(stream, RDF_FORMATS[fmt], **options)
+
+    def meta(self) -> dict[str, Any]:
+        """Store-level facts kept beside the database (pipeline fingerprint)."""
+        if self.path is None or not (self.path / "kg-meta.json").exists():
+            return {}
+        return json.loads((self.path / "kg-meta.json").read_text())
+
+    def set_meta(self, values: dict[str, Any]) -> None:
+        """Record store-level facts beside the database."""
+        if self.path is not None:
+            (self.path / "kg-meta.json").write_text(json.dumps({**self.meta(), **values}, indent=1))
+
+
+def writer_of(path: Path) -> str | None:
+    """A description of the process writing the store at ``path``, or None when nobody is."""
+    lock = path / LOCK_NAME
+    if not lock.exists():
+        return None
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            return handle.read().strip() or "another process"
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+def _acquire(path: Path) -> IO[str]:
+    handle = open(path / LOCK_NAME, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreBusy(f"{path}: the store is being written by another process ({holder})") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def _python(term: Any) -> Any:
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype else ""
+        if datatype.endswith(("#integer", "#int", "#long")):
+            return int(term.value)
+        if datatype.endswith(("#decimal", "#double", "#float")):
+            return float(term.value)
+        if datatype.endswith("#boolean"):
+            return term.value == "true"
+    return term.value

@@ -1,0 +1,126 @@
+"""SHACL validation of a letter's graph (pyshacl, no inference) and its report as data and as words."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pyshacl import validate as shacl_validate
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from kg.errors import ValidationFailure
+from kg.namespaces import IMR, bind_prefixes
+from kg.paths import SHAPES_DIR
+
+SHAPES_FILE = SHAPES_DIR / "imr.shapes.ttl"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One SHACL result, in the words a data steward reads."""
+
+    severity: str  # "Violation" | "Warning" | "Info"
+    focus: str
+    path: str | None
+    value: str | None
+    constraint: str  # the shape or constraint component that failed
+    message: str
+
+
+@dataclass
+class Report:
+    """The outcome of validating one graph: whether it conforms, the report graph and its problems."""
+
+    conforms: bool
+    graph: Graph
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Problem]:
+        """Problems of severity Violation."""
+        return [p for p in self.problems if p.severity == "Violation"]
+
+    def text(self, case_number: str | None = None) -> str:
+        """One line per problem: case, field, what is wrong."""
+        if not self.problems:
+            return f"{case_number or 'graph'}: conforms"
+        return "\n".join(f"{case_number or 'graph'}: {p.severity.lower()}: "
+                         f"{_short(p.path) or 'record'}: {p.message}" for p in self.problems)
+
+
+@lru_cache(maxsize=1)
+def shapes_graph() -> Graph:
+    """The project's SHACL shapes (shapes/imr.shapes.ttl), parsed once."""
+    if not SHAPES_FILE.exists():
+        raise ValidationFailure(f"{SHAPES_FILE}: shapes file missing")
+    return Graph().parse(SHAPES_FILE)
+
+
+def validate_graph(data: Graph, report_iri: URIRef | None = None) -> Report:
+    """Validate one letter's graph against the shapes; the report's root node gets ``report_iri``."""
+    try:
+        conforms, results, _ = shacl_validate(data, shacl_graph=shapes_graph(), inference="none",
+                                              advanced=True, allow_warnings=True)
+    except Exception as error:  # pyshacl raises its own and rdflib errors alike
+        raise ValidationFailure(f"SHACL validation could not run: {error}") from error
+    graph = bind_prefixes(Graph())
+    for triple in results:
+        graph.add(triple)
+    if report_iri is not None:
+        graph = _rename(graph, next(iter(graph.subjects(RDF.type, SH.ValidationReport)), None), report_iri)
+    problems = []
+    for node in list(graph.objects(None, SH.result)):
+        problem = _problem(graph, node)
+        graph.add((node, IMR.constraint, Literal(problem.constraint)))
+        problems.append(problem)
+    problems.sort(key=lambda p: (p.severity != "Violation", p.focus, p.path or "", p.message))
+    return Report(bool(conforms), graph, problems)
+
+
+def _problem(graph: Graph, node: object) -> Problem:
+    severity = graph.value(node, SH.resultSeverity)
+    path = graph.value(node, SH.resultPath)
+    value = graph.value(node, SH.value)
+    source = graph.value(node, SH.sourceShape)
+    component = graph.value(node, SH.sourceConstraintComponent)
+    message = graph.value(node, SH.resultMessage)
+    label = None
+    if source is not None:
+        shapes = shapes_graph()
+        label = shapes.value(source, RDFS.label) or shapes.value(source, SH.name)
+    constraint = str(label or _short(component) or "constraint")
+    return Problem(
+        severity=_short(severity) or "Violation",
+        focus=str(graph.value(node, SH.focusNode)),
+        path=str(path) if isinstance(path, URIRef) else None,
+        value=str(value) if value is not None else None,
+        constraint=constraint,
+        message=str(message) if message else f"fails {constraint}",
+    )
+
+
+def _rename(graph: Graph, old: object, new: URIRef) -> Graph:
+    if old is None:
+        return graph
+    renamed = bind_prefixes(Graph())
+    for s, p, o in graph:
+        renamed.add((new if s == old else s, p, new if o == old else o))
+    return renamed
+
+
+def _short(term: object) -> str | None:
+    if term is None:
+        return None
+    text = str(term)
+    for sep in ("#", "/"):
+        if sep in text:
+            text = text.rsplit(sep, 1)[1]
+    return text
+
+
+def report_summary(report: Report) -> Literal:
+    """A one-line summary literal of a report (for listings)."""
+    return Literal(f"{len(report.violations)} violations, {len(report.problems) - len(report.violations)} other")
+
+
+__all__ = ["Problem", "Report", "report_summary", "shapes_graph", "validate_graph"]
