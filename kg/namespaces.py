@@ -76,21 +76,25 @@ class IMR(DefinedNamespace):
     priorTreatment: URIRef  # A treatment received before the request.
     disputedItem: URIRef  # A treatment whose denial was reviewed.
     letter: URIRef  # The letter the case was read from (a prov:wasDerivedFrom).
+    reviewerSpecialtyText: URIRef  # A reviewer specialty as written, when no concept matched.
 
     # Injury, UtilizationReview
     dateOfInjury: URIRef  # The date the work injury happened.
     denialDate: URIRef  # The date of the utilization review decision.
 
-    # Letter, RejectedLetter
+    # Letter, RejectedLetter, validation reports
     sha256: URIRef  # SHA-256 digest of the file's bytes.
     text: URIRef  # The letter's normalised text, which span offsets index.
     layout: URIRef  # "determination-2014" or "notice-2013".
     warning: URIRef  # A non-fatal problem met while reading the letter.
+    pipelineVersion: URIRef  # Digest of the code, vocabularies, ontology and shapes that made the triples.
     validationReport: URIRef  # The letter's SHACL validation report (sh:ValidationReport).
+    constraint: URIRef  # Readable name of the constraint a sh:ValidationResult reports.
     rejectionReason: URIRef  # Why a letter was kept out of the graph.
 
-    # Diagnosis
+    # Diagnosis, ICD-10-CM concepts
     icd10Code: URIRef  # The ICD-10-CM concept matching the diagnosis.
+    icd10Level: URIRef  # "code", "category", "block" or "chapter" of an ICD-10-CM concept.
 
     # Shared by several fact classes
     evidence: URIRef  # The text span a fact was read from.

@@ -85,6 +85,9 @@ class KGStore:
         if self._lock is not None:
             if hasattr(self, "store"):
                 self.store.flush()
+                # pyoxigraph closes the database when the last reference goes; it must be closed
+                # before the lock is released, or a reader could open files still being compacted.
+                del self.store
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
             self._lock = None
@@ -153,8 +156,7 @@ class KGStore:
             self.store.dump(stream, target, **options)
             return
         union = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
-        options = {"prefixes": PREFIXES} if fmt == "turtle" else {}
-        union.serialize(stream, RDF_FORMATS[fmt], **options)
+        union.serialize(stream, RDF_FORMATS[fmt])
 
     def meta(self) -> dict[str, Any]:
         """Store-level facts kept beside the database (pipeline fingerprint)."""

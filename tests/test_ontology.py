@@ -22,8 +22,9 @@ DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.An
                      OWL.NamedIndividual)
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 RANGE_DATATYPES = {XSD.date, XSD.integer, XSD.decimal, XSD.string}
-#: Classes from other vocabularies that an object property may point to.
-EXTERNAL_CLASSES = {SKOS.Concept, URIRef("http://www.w3.org/ns/shacl#ValidationReport")}
+#: Classes from other vocabularies that a domain or an object property's range may name.
+EXTERNAL_CLASSES = {SKOS.Concept, URIRef("http://www.w3.org/ns/shacl#ValidationReport"),
+                    URIRef("http://www.w3.org/ns/shacl#ValidationResult")}
 #: Object and datatype properties that may go without rdfs:domain, with the reason. None so far: properties
 #: used on several classes have an owl:unionOf domain instead.
 DOMAIN_ALLOWED_MISSING: dict[str, str] = {}
@@ -31,7 +32,7 @@ DOMAIN_ALLOWED_MISSING: dict[str, str] = {}
 FUNCTIONAL = ("caseNumber", "dateAssigned", "decisionDate", "applicationReceived", "priority", "injury",
               "utilizationReview", "letter", "dateOfInjury", "denialDate", "sha256", "text", "layout",
               "itemNumber", "request", "treatmentLabel", "outcome", "citationRole", "inLetter", "startOffset",
-              "endOffset", "exactText", "chapterNumber")
+              "endOffset", "exactText", "chapterNumber", "pipelineVersion", "icd10Level", "constraint")
 
 
 @lru_cache(maxsize=None)
@@ -148,6 +149,25 @@ def test_model_doc_terms_are_declared() -> None:
     assert sorted(named - set(declared_terms()) - {"Upheld", "Overturned"}) == []
 
 
+def code_imr_terms() -> list[tuple[str, str]]:
+    """(file, local name) of every imr: term the package's code and queries use (``IMR.x`` or ``imr:x``)."""
+    package = ONTOLOGY_DIR.parent / "kg"
+    used: set[tuple[str, str]] = set()
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.rq")]):
+        text = path.read_text(encoding="utf-8")
+        names = set(re.findall(r"\bimr:([A-Za-z][A-Za-z0-9]*)", text))
+        if path.suffix == ".py":
+            names |= set(re.findall(r"\bIMR\.([A-Za-z][A-Za-z0-9]*)", text))
+        used.update((str(path.relative_to(package.parent)), name) for name in names)
+    return sorted(used)
+
+
+@pytest.mark.parametrize(("path", "name"), code_imr_terms(), ids=lambda v: str(v))
+def test_code_term_is_declared(path: str, name: str) -> None:
+    """Every imr: term used in kg/ (Python or SPARQL) is declared, so a typo fails here, not at run time."""
+    assert name in declared_terms(), f"{path} uses imr:{name}, which the ontology does not declare"
+
+
 # --------------------------------------------------------------------------------------------- documentation
 
 
@@ -174,7 +194,7 @@ def test_property_label_is_lowercase(name: str) -> None:
 
 @pytest.mark.parametrize("name", terms_of(OWL.ObjectProperty, OWL.DatatypeProperty))
 def test_property_has_domain(name: str) -> None:
-    """Every object and datatype property has an rdfs:domain: an imr: class or an owl:unionOf of them."""
+    """Every object and datatype property has an rdfs:domain: a class or an owl:unionOf of imr: classes."""
     domain = ontology().value(URIRef(NS + name), RDFS.domain)
     if domain is None:
         assert name in DOMAIN_ALLOWED_MISSING, f"imr:{name} has no rdfs:domain and no reason for it"
@@ -182,7 +202,8 @@ def test_property_has_domain(name: str) -> None:
     classes = union_members(domain) if isinstance(domain, BNode) else [domain]
     assert classes, f"imr:{name} has an empty union domain"
     for cls in classes:
-        assert (cls, RDF.type, OWL.Class) in ontology(), f"domain {cls} of imr:{name} is not a declared class"
+        assert (cls, RDF.type, OWL.Class) in ontology() or cls in EXTERNAL_CLASSES, \
+            f"domain {cls} of imr:{name} is not a declared class"
 
 
 @pytest.mark.parametrize("name", terms_of(OWL.DatatypeProperty))
@@ -193,7 +214,7 @@ def test_datatype_property_range(name: str) -> None:
 
 @pytest.mark.parametrize("name", terms_of(OWL.ObjectProperty))
 def test_object_property_range(name: str) -> None:
-    """Every object property ranges over a class: a declared imr: class, skos:Concept or sh:ValidationReport."""
+    """Every object property ranges over a class: a declared imr: class or a known external class."""
     rng = ontology().value(URIRef(NS + name), RDFS.range)
     assert rng is not None, f"imr:{name} has no rdfs:range"
     assert (rng, RDF.type, OWL.Class) in ontology() or rng in EXTERNAL_CLASSES, f"range {rng} of imr:{name}"
@@ -206,7 +227,8 @@ def test_single_valued_properties_are_functional(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["reviewerSpecialty", "diagnosis", "priorTreatment", "disputedItem",
-                                  "bodyRegion", "citation", "regionEvidence", "warning", "evidence"])
+                                  "bodyRegion", "citation", "regionEvidence", "warning", "evidence",
+                                  "reviewerSpecialtyText", "rejectionReason"])
 def test_multi_valued_properties_are_not_functional(name: str) -> None:
     """Properties that repeat (several regions, diagnoses, citations ...) are not functional."""
     assert (URIRef(NS + name), RDF.type, OWL.FunctionalProperty) not in ontology()

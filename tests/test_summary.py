@@ -67,3 +67,32 @@ def test_diagnoses_are_linked_and_placed() -> None:
 def test_prior_treatments(summary: str, labels: list[str]) -> None:
     """Prior treatments are named without counts, dates, articles or tests."""
     assert [m.label for m in extract_prior_treatments(summary, 0)] == labels
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("He underwent L4-5 laminectomy and discectomy in 03/2011. Diagnoses include insomnia. He has "
+                     "since been treated with physical therapy and medications including OxyContin and zolpidem.",
+                     ["L4-5 laminectomy and discectomy", "physical therapy", "OxyContin", "zolpidem"],
+                     id="earlier-procedure-and-nested-list"),
+        pytest.param("Previous treatments include biofeedback, physical therapy for the neck and upper back, and "
+                     "psychotropic medications including bupropion, buspirone, and hydroxyzine.",
+                     ["biofeedback", "physical therapy for the neck and upper back", "bupropion", "buspirone",
+                      "hydroxyzine"], id="regions-joined-by-and"),
+        pytest.param("Treatment to date has included open reduction and internal fixation of the left wrist in "
+                     "06/2011 and a TENS unit.", ["open reduction and internal fixation of the left wrist", "TENS unit"],
+                     id="procedure-name-with-and"),
+    ],
+)
+def test_prior_treatment_wordings(summary: str, labels: list[str]) -> None:
+    """Other wordings of the treatment history give the same kind of list."""
+    assert [m.label for m in extract_prior_treatments(summary, 0)] == labels
+
+
+def test_status_post_keeps_its_procedure() -> None:
+    """"status post open reduction and internal fixation" stays one diagnosis."""
+    found = extract_diagnoses("Diagnoses include left distal radius fracture status post open reduction and internal "
+                              "fixation, and chronic pain syndrome.", 0)
+    assert [d.label for d in found] == [
+        "left distal radius fracture status post open reduction and internal fixation", "chronic pain syndrome"]

@@ -32,7 +32,7 @@ _NON_MTUS_RE = re.compile(r"\bnon-?\s*MTUS\s+citation\s*:?\s*|\bnon-?MTUS\b\s*:?
 _CHAPTER_NUMBER_RE = re.compile(r"\bchapter\s+(?P<number>\d{1,2})\b[,:]?", re.IGNORECASE)
 _EDITION_RE = re.compile(
     r"\b(?:practice\s+guidelines?|occupational\s+medicine\s+practice\s+guidelines?|\d(?:st|nd|rd|th)\s+edition"
-    r"|\(\s*(?:revised\s+)?(?:19|20)\d\d\s*\)|(?:19|20)\d\d\s+edition|guidelines?)\b", re.IGNORECASE)
+    r"|(?:19|20)\d\d\s+edition|guidelines?)\b|\(\s*(?:revised\s+)?(?:19|20)\d\d\s*\)", re.IGNORECASE)
 _CHAPTER_WORD_RE = re.compile(r"\bchapter\b", re.IGNORECASE)
 _TRIM = " \t\n,.;:-"
 

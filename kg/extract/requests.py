@@ -22,9 +22,10 @@ _PERIOD = r"(?:day|week|month|year|visit|session)"
 _COUNT_UNITS = {
     "session": "session", "visit": "visit", "treatment": "session", "hour": "hour", "hr": "hour",
     "tablet": "tablet", "tab": "tablet", "capsule": "capsule", "cap": "capsule", "patch": "patch",
-    "injection": "injection", "unit": "unit", "day": "day",
+    "injection": "injection", "unit": "unit", "day": "day", "night": "day",
 }
-_UNIT_WORD = r"(?P<unit>sessions?|visits?|treatments?|hours?|hrs?|tablets?|tabs?|capsules?|caps?|patch(?:es)?|injections?)"
+_UNIT_WORD = (r"(?P<unit>sessions?|visits?|treatments?|hours?|hrs?|tablets?|tabs?|capsules?|caps?|patch(?:es)?|"
+              r"injections?|days?|nights?)")
 _RATE_RE = re.compile(
     rf"\b(?P<n>{_NUM}|once|twice)\s*(?:(?P<what>times?|x|hours?|hrs?|days?|sessions?|visits?)\s*)?"
     rf"(?:a|an|per|each|every|/)\s*(?P<period>{_PERIOD})\b", re.IGNORECASE)
@@ -33,7 +34,7 @@ _DURATION_RE = re.compile(
     rf"(?:\bfor\s+(?:a\s+(?:total\s+of\s+)?)?(?P<n>{_NUM})\s*(?P<unit>days?|weeks?|months?|years?)\b"
     rf"|\b(?P<n2>\d+)[- ](?P<unit2>day|week|month)\b(?!s))", re.IGNORECASE)
 _HASH_RE = re.compile(r"(?:#|\bqty:?\s*|\bquantity:?\s*|\bnumber\s+)(?P<n>\d+)\b", re.IGNORECASE)
-_COUNT_RE = re.compile(rf"\b(?P<n>{_NUM})\s+(?:additional\s+|more\s+|further\s+|initial\s+)?{_UNIT_WORD}\b(?!\s*(?:a|an|per|each|/)\s+{_PERIOD})",
+_COUNT_RE = re.compile(rf"(?<!for\s)(?<!x\s)\b(?P<n>{_NUM})\s+(?:additional\s+|more\s+|further\s+|initial\s+)?{_UNIT_WORD}\b(?!\s*(?:a|an|per|each|/)\s+{_PERIOD})",
                        re.IGNORECASE)
 _LEADING_RE = re.compile(rf"^\s*(?P<n>\d+)\s+(?=[a-z])", re.IGNORECASE)
 _DRUG_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|gm|gms|ml|%)(?![a-z])|#\s*\d+|\b(?:tablets?|capsules?|cream|gel|"

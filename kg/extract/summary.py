@@ -21,10 +21,12 @@ _DIAGNOSIS_RES = (
 )
 _TREATMENT_RE = re.compile(
     r"(?P<lead>(?:(?:other\s+)?(?:prior|previous|past)\s+)?treatments?(?:\s+to\s+date)?\s+(?:has|have)\s+"
-    r"(?:included|consisted\s+of|involved)|(?:has|have)\s+been\s+treated\s+with|treatment\s+history\s+"
+    r"(?:included|consisted\s+of|involved)|(?:other\s+)?(?:prior|previous|past)\s+treatments?\s+(?:include[sd]?|"
+    r"consisted\s+of|were)|(?:has|have)\s+(?:\w+\s+)?been\s+treated\s+with|treatment\s+history\s+"
     r"(?:includes|included)|(?:prior|previous)\s+treatments?\s*:)\s*(?P<list>.+?)" + _SENTENCE_END,
     re.IGNORECASE)
-_UNDERWENT_RE = re.compile(r"\bunderwent\s+(?:an?\s+|the\s+)?(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE)
+_UNDERWENT_SENTENCE_RE = re.compile(r"\bunderwent\s+(?:an?\s+|the\s+)?(?P<list>[^.]+?)" + _SENTENCE_END,
+                                    re.IGNORECASE)
 _QUALIFIER_WORDS = {
     "right", "left", "bilateral", "both", "chronic", "acute", "mild", "moderate", "severe", "lumbar", "cervical",
     "thoracic", "lumbosacral", "recurrent", "single", "episode", "unspecified", "sided", "side", "knee", "shoulder",
@@ -40,8 +42,9 @@ _TAIL_NOISE_RE = re.compile(
     r"\s+(?:in|on|dated|from|since|through|during|at\s+a\s+dose|that|which|with\s+(?:good|some|no|minimal|"
     r"temporary|partial|\d)|without|providing|provided|for\s+\d)\b.*$"
     r"|\s*\((?:[^()]*)\)", re.IGNORECASE)
-_INCLUDING_RE = re.compile(r"^(?:medications?|drugs?|meds)\s+(?:including|such\s+as|consisting\s+of)\s+",
+_INCLUDING_RE = re.compile(r"^(?:[\w-]+\s+)?(?:medications?|drugs?|meds)\s+(?:including|such\s+as|consisting\s+of)\s+",
                            re.IGNORECASE)
+_BINDS_AND_RE = re.compile(r"\b(?:with|status\s+post|s/p|secondary\s+to|due\s+to|following|after)\b", re.IGNORECASE)
 _RELATIVE_RE = re.compile(r"(?:which|that|who|where|when|whereas|although)\b", re.IGNORECASE)
 _DIAGNOSTIC_RE = re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|scans?|studies|study|EMG|NCV|NCS|"
                             r"electrodiagnostic|ultrasound|labs?|laboratory|testing)\b", re.IGNORECASE)
@@ -72,11 +75,11 @@ def extract_prior_treatments(summary: str, offset: int) -> list[Mention]:
     flat = summary.replace("\n", " ")
     mentions: list[Mention] = []
     for match in _TREATMENT_RE.finditer(flat):
-        if match["lead"].lower().startswith("other"):
-            before = flat[:match.start()]
-            if underwent := list(_UNDERWENT_RE.finditer(before)):
-                last = underwent[-1]
-                mentions.extend(_treatments(flat, last.start("list"), last.end("list"), offset, whole=True))
+        # "He underwent X in 2011. ... Other prior treatment has included ...": a procedure told earlier in
+        # the same paragraph is part of the treatment history.
+        paragraph = max(summary.rfind("\n\n", 0, match.start()), 0)
+        for sentence in _UNDERWENT_SENTENCE_RE.finditer(flat, paragraph, match.start()):
+            mentions.extend(_treatments(flat, sentence.start("list"), sentence.end("list"), offset, whole=True))
         mentions.extend(_treatments(flat, match.start("list"), match.end("list"), offset))
         break
     return mentions
@@ -94,6 +97,9 @@ def _treatments(flat: str, start: int, end: int, offset: int, whole: bool = Fals
         including = _INCLUDING_RE.match(fragment[cut:])
         if including:
             cut += including.end()
+            if not whole and re.search(r"\s+and\s+", fragment[cut:]):
+                found.extend(_treatments(flat, a + cut, b, offset))
+                continue
         label = _TAIL_NOISE_RE.sub("", fragment[cut:]).strip(" ,.;:")
         if not label or _is_diagnostic(label):
             continue
@@ -115,10 +121,6 @@ def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list
     text = flat[start:end]
     separator = r";" if ";" in text else r",(?![^()]*\))"
     cuts = [m.span() for m in re.finditer(separator, text)]
-    if not cuts:
-        joint = re.search(r"\s+and\s+", text)
-        if joint and not re.search(r"\bwith\b", text[:joint.start()]):
-            cuts = [joint.span()]
     pieces: list[tuple[int, int]] = []
     position = 0
     for a, b in cuts + [(len(text), len(text))]:
@@ -132,20 +134,35 @@ def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list
             else:
                 pieces.append((s, e))
         position = b
-    pieces = [part for piece in pieces for part in _split_conjoined(text, piece)]
+    min_words = 2 if cuts else 1
+    pieces = [part for piece in pieces for part in _split_conjoined(text, piece, min_words)]
     return [(start + s, start + e) for s, e in pieces]
 
 
-def _split_conjoined(text: str, piece: tuple[int, int]) -> list[tuple[int, int]]:
-    """Cut "A and B" inside one list element when B is a phrase of its own (not "with X and Y", not one word)."""
+def _split_conjoined(text: str, piece: tuple[int, int], min_words: int) -> list[tuple[int, int]]:
+    """Cut "A and B" inside one element, unless the "and" belongs to a phrase: "with X and Y", "status post
+    open reduction and internal fixation", "the neck and upper back", or a right side too short to stand alone."""
     s, e = piece
-    joint = re.search(r"\s+and\s+", text[s:e])
-    if joint is None or re.search(r"\bwith\b", text[s:s + joint.start()]):
-        return [piece]
-    right = text[s + joint.end():e]
-    if len(re.findall(r"[A-Za-z][\w'-]*", right.split(",")[0])) < 2:
-        return [piece]
-    return [(s, s + joint.start()), (s + joint.end(), e)]
+    spanning = vocabulary("treatment").find_all(text[s:e])
+    parts = []
+    for joint in re.finditer(r"\s+and\s+", text[s:e]):
+        a, b = s + joint.start(), s + joint.end()
+        right = re.split(r"\s+and\s+", text[b:e], maxsplit=1)[0]
+        if (_BINDS_AND_RE.search(text[s:a]) or _is_region(right)
+                or any(m.start < joint.start() < m.end for m in spanning)
+                or len(re.findall(r"[A-Za-z][\w'-]*", right)) < min_words):
+            continue
+        parts.append((s, a))
+        s = b
+    parts.append((s, e))
+    return parts
+
+
+def _is_region(words: str) -> bool:
+    """True when ``words`` name only a body region ("upper back", "the left knee")."""
+    words = re.sub(r"^(?:the|both|right|left|bilateral)\s+", "", words.strip(), flags=re.IGNORECASE)
+    region = vocabulary("body-region").best(words)
+    return region is not None and region.start == 0 and region.end >= len(words.rstrip(" .,"))
 
 
 def _only_qualifiers(fragment: str) -> bool:

@@ -151,7 +151,7 @@ def _item(b: _Builder, number: int, item: Item) -> None:
     if item.laterality:
         b.add(node, IMR.laterality, mint.concept_iri("laterality", item.laterality))
     if item.quantity is not None:
-        b.add(node, IMR.quantity, Literal(str(item.quantity), datatype=XSD.decimal))
+        b.add(node, IMR.quantity, Literal(_decimal(item.quantity), datatype=XSD.decimal))
     for prop, value in ((IMR.unit, item.unit), (IMR.frequency, item.frequency), (IMR.duration, item.duration),
                         (IMR.rationale, item.rationale)):
         b.add(node, prop, Literal(value) if value else None)
@@ -184,6 +184,12 @@ def _citation(b: _Builder, item: URIRef, node: URIRef, role: URIRef, citation: C
 
 def _date(value: str | None) -> Literal | None:
     return Literal(value, datatype=XSD.date) if value else None
+
+
+def _decimal(value: float | int) -> str:
+    """The canonical xsd:decimal form: 24 → "24.0", 0.5 → "0.5"."""
+    text = repr(float(value))
+    return text if "e" not in text else f"{value:f}"
 
 
 def _slug(label: str) -> str:

@@ -226,9 +226,20 @@ def link_icd10(text: str) -> IcdLink | None:
         head = _TAIL_RE.split(text, maxsplit=1)[0]
         if head != text and (found := _link(head, index)) is not None:
             found = (found[0], found[1] * 0.9)
+    words = text.split()
+    while found is None and len(words) > 1 and words[0].lower() in _LOOSE_MODIFIERS:
+        # "degenerative spondylolisthesis at L4-5": a descriptive word ICD does not use hides the match
+        words = words[1:]
+        if (found := _link(" ".join(words), index)) is not None:
+            found = (found[0], found[1] * 0.9)
     if found is None:
         return None
     return IcdLink(found[0], cm.get_description(found[0]), round(min(1.0, found[1]), 3))
+
+
+_LOOSE_MODIFIERS = frozenset(
+    "degenerative chronic acute severe mild moderate significant persistent progressive recurrent worsening "
+    "symptomatic residual possible probable suspected multilevel multiple diffuse focal".split())
 
 
 def _link(text: str, index: Index) -> tuple[str, float] | None:
