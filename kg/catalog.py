@@ -53,7 +53,7 @@ def store_stats(store: KGStore) -> dict[str, Any]:
           GRAPH ?g { ?case a imr:Case . OPTIONAL { ?case imr:disputedItem ?item } } }""")[0]
     outcomes = {r["label"]: r["n"] for r in store.select("""
         SELECT ?label (COUNT(?item) AS ?n) WHERE { GRAPH ?g { ?item imr:outcome ?o }
-          GRAPH ?v { ?o skos:prefLabel ?label } } GROUP BY ?label""")}
+          GRAPH <https://w3id.org/imr-kg/graph/vocab> { ?o skos:prefLabel ?label } } GROUP BY ?label""")}
     validation = store.select("""
         SELECT (COUNT(DISTINCT ?letter) AS ?letters) (SUM(IF(?conforms, 1, 0)) AS ?conforming) WHERE {
           GRAPH ?v { ?letter imr:validationReport ?r . ?r sh:conforms ?conforms } }""")[0]

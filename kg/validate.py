@@ -1,11 +1,13 @@
 """SHACL validation of a letter's graph (pyshacl, no inference) and its report as data and as words."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from kg.errors import ValidationFailure
@@ -45,7 +47,7 @@ class Report:
         if not self.problems:
             return f"{case_number or 'graph'}: conforms"
         return "\n".join(f"{case_number or 'graph'}: {p.severity.lower()}: "
-                         f"{_short(p.path) or 'record'}: {p.message}" for p in self.problems)
+                         f"{_field(p.path) or 'record'}: {p.message}" for p in self.problems)
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +74,8 @@ def validate_graph(data: Graph, report_iri: URIRef | None = None) -> Report:
     for node in list(graph.objects(None, SH.result)):
         problem = _problem(graph, node)
         graph.add((node, IMR.constraint, Literal(problem.constraint)))
+        if graph.value(node, SH.resultMessage) is not None:
+            graph.set((node, SH.resultMessage, Literal(problem.message)))  # with its placeholders filled
         problems.append(problem)
     problems.sort(key=lambda p: (p.severity != "Violation", p.focus, p.path or "", p.message))
     return Report(bool(conforms), graph, problems)
@@ -89,14 +93,41 @@ def _problem(graph: Graph, node: object) -> Problem:
         shapes = shapes_graph()
         label = shapes.value(source, RDFS.label) or shapes.value(source, SH.name)
     constraint = str(label or _short(component) or "constraint")
+    focus = graph.value(node, SH.focusNode)
+    path_text = _path_text(graph, path)
     return Problem(
         severity=_short(severity) or "Violation",
-        focus=str(graph.value(node, SH.focusNode)),
-        path=str(path) if isinstance(path, URIRef) else None,
+        focus=str(focus),
+        path=path_text,
         value=str(value) if value is not None else None,
         constraint=constraint,
-        message=str(message) if message else f"fails {constraint}",
+        message=_fill(str(message), focus, path_text, value) if message else f"fails {constraint}",
     )
+
+
+_PLACEHOLDER = re.compile(r"\{[?$](this|path|value)\}")
+
+
+def _fill(message: str, focus: object, path: str | None, value: object) -> str:
+    """Fill {$this}, {$path} and {$value} in a message: pyshacl fills placeholders only for SHACL-SPARQL."""
+    values = {"this": focus, "path": path, "value": value}
+
+    def fill(match: re.Match[str]) -> str:
+        found = values[match.group(1)]
+        return match.group(0) if found is None else str(found)
+
+    return _PLACEHOLDER.sub(fill, message)
+
+
+def _path_text(graph: Graph, path: object) -> str | None:
+    """A result path as text: the property IRI, or the IRIs of a sequence path joined by " / "."""
+    if isinstance(path, URIRef):
+        return str(path)
+    if isinstance(path, BNode) and graph.value(path, RDF.first) is not None:
+        steps = list(Collection(graph, path))
+        if all(isinstance(step, URIRef) for step in steps):
+            return " / ".join(str(step) for step in steps)
+    return None
 
 
 def _rename(graph: Graph, old: object, new: URIRef) -> Graph:
@@ -106,6 +137,13 @@ def _rename(graph: Graph, old: object, new: URIRef) -> Graph:
     for s, p, o in graph:
         renamed.add((new if s == old else s, p, new if o == old else o))
     return renamed
+
+
+def _field(path: str | None) -> str | None:
+    """The local names of a problem's path: "caseNumber", or "injury/dateOfInjury" for a sequence path."""
+    if path is None:
+        return None
+    return "/".join(str(_short(step)) for step in path.split(" / "))
 
 
 def _short(term: object) -> str | None:

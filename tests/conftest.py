@@ -30,3 +30,25 @@ def seed_text() -> str:
 def load_gold(path: Path) -> dict:
     """A gold file's content."""
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def built_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store on disk built once from every bundled letter (closed again, so tests may open it)."""
+    from kg.build import build
+    from kg.store import KGStore
+
+    path = tmp_path_factory.mktemp("kg") / "store"
+    with KGStore(path) as store:
+        build([DATA_DIR], store)
+    return path
+
+
+@pytest.fixture
+def built_store(built_store_path: Path):
+    """The bundled letters' store opened read-only."""
+    from kg.store import KGStore
+
+    store = KGStore(built_store_path, read_only=True)
+    yield store
+    store.close()
