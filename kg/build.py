@@ -60,6 +60,7 @@ class BuildSummary:
     unchanged: int = 0
     with_errors: list[tuple[str, list[str]]] = field(default_factory=list)
     not_conforming: list[tuple[str, list[str]]] = field(default_factory=list)
+    with_warnings: list[tuple[str, list[str]]] = field(default_factory=list)
     rejected: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
@@ -176,6 +177,8 @@ class _Loader:
             self.summary.with_errors.append((p.source, p.errors))
         if not p.conforms:
             self.summary.not_conforming.append((p.source, p.problems))
+        elif p.problems:
+            self.summary.with_warnings.append((p.source, p.problems))
         letter = Graph().parse(data=p.letter_nt, format="nt")
         report = Graph().parse(data=p.report_nt, format="nt")
         if p.key in self.existing or p.key in self.keys_this_run:

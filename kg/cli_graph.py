@@ -57,8 +57,8 @@ def build(paths: tuple[Path, ...], store_path: Path, strict: bool, jobs: int, qu
             summary = run_build(paths, store, strict=strict, jobs=jobs, progress=lambda _: bar.update(1))
         triples = store.triple_count()
     click.echo(f"{summary.added} added, {summary.replaced} replaced, {summary.unchanged} unchanged, "
-               f"{len(summary.rejected)} kept out; {len(summary.not_conforming)} loaded letters have validation "
-               f"problems; store {store_path} holds {triples} triples", err=True)
+               f"{len(summary.rejected)} kept out; {len(summary.not_conforming)} with violations, "
+               f"{len(summary.with_warnings)} with warnings only; store {store_path} holds {triples} triples", err=True)
     for source, errors in summary.with_errors:
         for error in errors:
             click.echo(f"error: {error}", err=True)

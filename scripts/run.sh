@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# The main job: set up, then extract every bundled letter into out/records.jsonl and out/items.csv.
+# The main job: set up, then build the knowledge graph from the bundled letters into ./data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-mkdir -p out
 status=0
-.venv/bin/kg extract letters/ > out/records.jsonl || status=$?
-.venv/bin/kg extract letters/ --format csv --quiet > out/items.csv || true
-echo "wrote out/records.jsonl and out/items.csv"
+.venv/bin/kg build letters/ --store "${KG_STORE:-data}" --jobs 2 || status=$?
+.venv/bin/kg stats --store "${KG_STORE:-data}"
 exit "$status"

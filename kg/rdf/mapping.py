@@ -178,8 +178,9 @@ def _citation(b: _Builder, item: URIRef, node: URIRef, role: URIRef, citation: C
     if citation.pages:
         b.add(node, IMR.pages, Literal(citation.pages))
         numbers = [int(n) for n in re.findall(r"\d+", citation.pages)]
-        b.add(node, IMR.firstPage, Literal(min(numbers), datatype=XSD.integer))
-        b.add(node, IMR.lastPage, Literal(max(numbers), datatype=XSD.integer))
+        if numbers:
+            b.add(node, IMR.firstPage, Literal(min(numbers), datatype=XSD.integer))
+            b.add(node, IMR.lastPage, Literal(max(numbers), datatype=XSD.integer))
 
 
 def _date(value: str | None) -> Literal | None:
