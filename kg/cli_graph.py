@@ -248,3 +248,44 @@ def delete(case_numbers: tuple[str, ...], store_path: Path) -> None:
 
 
 COMMANDS = (build, validate, query, load, export, stats, delete)
+
+
+@click.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1), help="Request threads.")
+@click.option("--timeout", "timeout_s", type=float, help="Query time limit in seconds (setting QUERY_TIMEOUT_S).")
+@click.option("--max-rows", type=int, help="Row limit per query (setting MAX_ROWS).")
+@click.option("--update-token", envvar="KG_UPDATE_TOKEN", help="Switch SPARQL Update on for requests with this "
+              "bearer token (env KG_UPDATE_TOKEN).")
+@click.option("--uploads", is_flag=True, help="Allow letters to be uploaded through the web page.")
+def serve(store_path: Path, host: str, port: int, threads: int, timeout_s: float | None, max_rows: int | None,
+          update_token: str | None, uploads: bool) -> None:
+    """Serve the SPARQL endpoint and the workbench with waitress (read-only unless told otherwise).
+
+    Other settings come from KG_<NAME> environment variables (see the README's settings table).
+
+    Example:
+
+        kg serve --store data/ --port 8000
+    """
+    from webapp import create_app
+    from webapp.serve import serve as run_server
+
+    config: dict[str, Any] = {"STORE_PATH": str(store_path)}
+    for key, value in (("QUERY_TIMEOUT_S", timeout_s), ("MAX_ROWS", max_rows), ("UPDATE_TOKEN", update_token)):
+        if value is not None:
+            config[key] = value
+    if uploads:
+        config["UPLOADS_ENABLED"] = True
+    try:
+        app = create_app(config)
+    except KGError as error:
+        raise click.ClickException(str(error)) from error
+    mode = "read-write" if app.config["UPDATE_TOKEN"] or app.config["UPLOADS_ENABLED"] else "read-only"
+    click.echo(f"serving {store_path} ({mode}) on http://{host}:{port}/  (Ctrl-C stops)", err=True)
+    run_server(app, host, port, threads)
+
+
+COMMANDS = COMMANDS + (serve,)

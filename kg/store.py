@@ -88,6 +88,9 @@ class KGStore:
                 # pyoxigraph closes the database when the last reference goes; it must be closed
                 # before the lock is released, or a reader could open files still being compacted.
                 del self.store
+            self._lock.seek(0)
+            self._lock.truncate()
+            self._lock.flush()
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
             self._lock = None
@@ -191,9 +194,10 @@ def _acquire(path: Path) -> IO[str]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
-        holder = handle.read().strip() or "another process"
+        holder = handle.read().strip()
         handle.close()
-        raise StoreBusy(f"{path}: the store is being written by another process ({holder})") from None
+        what = f"being written by another process ({holder})" if holder else "in use by a server (kg serve)"
+        raise StoreBusy(f"{path}: the store is {what}; try again when it has finished") from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"pid {os.getpid()}")
@@ -213,3 +217,20 @@ def _python(term: Any) -> Any:
         if datatype.endswith("#boolean"):
             return term.value == "true"
     return term.value
+
+
+def hold_for_serving(path: Path, writable: bool) -> IO[str]:
+    """Lock the store for a server: shared when it only reads (writers then wait), exclusive when it writes."""
+    if not path.exists():
+        raise KGError(f"{path}: no store here (build one with: kg build LETTERS --store {path})")
+    if writable:
+        return _acquire(path)
+    handle = open(path / LOCK_NAME, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreBusy(f"{path}: the store is being written by another process ({holder})") from None
+    return handle

@@ -52,3 +52,21 @@ def built_store(built_store_path: Path):
     store = KGStore(built_store_path, read_only=True)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def app(built_store_path: Path):
+    """The web app over the bundled letters' store (read-only, small limits for the tests)."""
+    from webapp import create_app
+    from webapp.store import close_app
+
+    application = create_app({"TESTING": True, "STORE_PATH": str(built_store_path), "QUERY_TIMEOUT_S": 5.0,
+                              "QUERY_WORKERS": 2})
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client."""
+    return app.test_client()

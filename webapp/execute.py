@@ -1,0 +1,150 @@
+"""Inside a query worker: run one request against the store and serialise its result, up to the row limit."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from kg.namespaces import PREFIXES
+from webapp.runner import Answer, Request
+
+SELECT_TYPES = {
+    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values",
+}
+GRAPH_TYPES = {
+    "turtle": ("text/turtle", ox.RdfFormat.TURTLE), "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD), "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+}
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def execute(store: ox.Store, request: Request) -> Answer:
+    """Run the request; SELECT/ASK answers are serialised here, graphs with pyoxigraph."""
+    if request.kind == "update":
+        store.update(request.text, base_iri=request.base_iri)
+        return Answer(b"", "text/plain", "update")
+    options: dict[str, Any] = {"base_iri": request.base_iri}
+    if request.default_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+    elif request.union_default_graph and not request.named_graphs:
+        options["use_default_graph_as_union"] = True
+    if request.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+        if not request.default_graphs:
+            options["default_graph"] = []  # protocol dataset given: an empty default graph, not the store's
+    result = store.query(request.text, **options)
+    if isinstance(result, ox.QueryBoolean):
+        return _boolean(bool(result), request.result_format or "json")
+    if isinstance(result, ox.QueryTriples):
+        return _graph(result, request.result_format or "turtle", request.max_rows)
+    return _select(result, request.result_format or "json", request.max_rows)
+
+
+def _select(solutions: ox.QuerySolutions, fmt: str, max_rows: int) -> Answer:
+    names = [v.value for v in solutions.variables]
+    rows: list[list[Any]] = []
+    truncated = False
+    for solution in solutions:
+        if len(rows) == max_rows:
+            truncated = True
+            break
+        rows.append([solution[name] for name in names])
+    body = _SELECT_WRITERS[fmt](names, rows, truncated)
+    return Answer(body, SELECT_TYPES[fmt], "select", len(rows), truncated)
+
+
+def _boolean(value: bool, fmt: str) -> Answer:
+    if fmt == "xml":
+        body = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+                f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+        return Answer(body, SELECT_TYPES["xml"], "ask", 1)
+    return Answer(json.dumps({"head": {}, "boolean": value}).encode(), SELECT_TYPES["json"], "ask", 1)
+
+
+def _graph(triples: ox.QueryTriples, fmt: str, max_rows: int) -> Answer:
+    kept = []
+    truncated = False
+    for triple in triples:
+        if len(kept) == max_rows:
+            truncated = True
+            break
+        kept.append(triple)
+    media_type, rdf_format = GRAPH_TYPES[fmt]
+    output = io.BytesIO()
+    options = {"prefixes": PREFIXES} if fmt in ("turtle", "rdfxml") else {}
+    ox.serialize(kept, output, rdf_format, **options)
+    return Answer(output.getvalue(), media_type, "graph", len(kept), truncated)
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+                                            "object": _json_term(term.object)}}  # type: ignore[dict-item]
+    data = {"type": "literal", "value": term.value}
+    if term.language:
+        data["xml:lang"] = term.language
+    elif term.datatype and term.datatype.value != _XSD_STRING:
+        data["datatype"] = term.datatype.value
+    return data
+
+
+def _write_json(names: list[str], rows: list[list[Any]], truncated: bool) -> bytes:
+    bindings = [{n: _json_term(t) for n, t in zip(names, row) if t is not None} for row in rows]
+    return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}, "truncated": truncated},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _write_xml(names: list[str], rows: list[list[Any]], truncated: bool) -> bytes:
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+    out += [f"<variable name={quoteattr(n)}/>" for n in names]
+    out.append("</head>\n<results>")
+    for row in rows:
+        out.append("<result>")
+        for name, term in zip(names, row):
+            if term is not None:
+                out.append(f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
+        out.append("</result>")
+    out.append("</results>\n</sparql>\n")
+    return "".join(out).encode("utf-8")
+
+
+def _xml_term(term: Any) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    attributes = ""
+    if isinstance(term, ox.Literal):
+        if term.language:
+            attributes = f" xml:lang={quoteattr(term.language)}"
+        elif term.datatype and term.datatype.value != _XSD_STRING:
+            attributes = f" datatype={quoteattr(term.datatype.value)}"
+    return f"<literal{attributes}>{escape(term.value if hasattr(term, 'value') else str(term))}</literal>"
+
+
+def _write_csv(names: list[str], rows: list[list[Any]], truncated: bool) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow(["" if t is None else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else str(t.value))
+                         for t in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _write_tsv(names: list[str], rows: list[list[Any]], truncated: bool) -> bytes:
+    lines = ["\t".join(f"?{n}" for n in names)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+_SELECT_WRITERS = {"json": _write_json, "xml": _write_xml, "csv": _write_csv, "tsv": _write_tsv}

@@ -1,0 +1,143 @@
+"""Queries run in worker processes that can be killed: the only way to stop a runaway pyoxigraph query.
+
+Each worker opens the store itself and answers one request at a time over a pipe. A request that
+overruns its time limit gets its worker killed and replaced, and the caller a QueryTimeout. With
+updates switched on there is one read-write worker (one writer); otherwise several read-only ones.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from kg.errors import KGError
+
+
+class QueryTimeout(KGError):
+    """The query ran past the time limit and was stopped."""
+
+
+class QueryFailed(KGError):
+    """The query could not run (syntax error, bad dataset, store error)."""
+
+
+@dataclass
+class Request:
+    """One thing for a worker to do: a query (with its dataset and output format) or an update."""
+
+    kind: str  # "query" | "update"
+    text: str
+    result_format: str | None = None  # None: the worker picks the default for the result kind
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    union_default_graph: bool = True
+    max_rows: int = 10000
+    base_iri: str | None = None
+
+
+@dataclass
+class Answer:
+    """What a worker sends back: the serialised body with its media type, and facts about it."""
+
+    body: bytes
+    media_type: str
+    result_kind: str  # "select" | "ask" | "graph" | "update"
+    rows: int = 0
+    truncated: bool = False
+    seconds: float = 0.0
+    data: Any = None  # decoded rows for callers inside the app (JSON-able), when asked for
+
+
+def _serve(connection: Connection, store_path: str, writable: bool) -> None:
+    """Worker loop: open the store, then answer requests until the pipe closes."""
+    import pyoxigraph as ox
+
+    from webapp.execute import execute
+
+    store = ox.Store(store_path) if writable else ox.Store.read_only(store_path)
+    connection.send("ready")
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send(("ok", execute(store, request)))
+        except Exception as error:  # sent back to the caller, which turns it into a 400
+            connection.send(("error", f"{type(error).__name__}: {error}"))
+
+
+class _Worker:
+    def __init__(self, context: Any, store_path: str, writable: bool) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, store_path, writable), daemon=True)
+        self.process.start()
+        child.close()
+        # Wait until the worker has its store open, so its start-up never counts against a query's time limit.
+        if not self.connection.poll(60) or self.connection.recv() != "ready":
+            self.stop()
+            raise QueryFailed("a query worker could not open the store")
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class QueryRunner:
+    """A pool of killable worker processes over one store."""
+
+    def __init__(self, store_path: str, workers: int = 2, writable: bool = False) -> None:
+        self.store_path = store_path
+        self.writable = writable
+        self.size = 1 if writable else max(1, workers)
+        # forkserver: workers start from a clean, preloaded process (not a copy of a threaded server)
+        self.context = mp.get_context("forkserver")
+        self.context.set_forkserver_preload(["pyoxigraph", "webapp.execute"])
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.lock = threading.Lock()
+        self.closed = False
+        for _ in range(self.size):
+            self.idle.put(_Worker(self.context, store_path, writable))
+
+    def run(self, request: Request, timeout: float) -> Answer:
+        """Run ``request`` on a free worker within ``timeout`` seconds (waiting for a worker counts too)."""
+        started = time.monotonic()
+        try:
+            worker = self.idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryTimeout(f"no query worker became free within {timeout:g} s; the server is busy") from None
+        try:
+            worker.connection.send(request)
+            remaining = max(0.0, timeout - (time.monotonic() - started))
+            if not worker.connection.poll(remaining):
+                worker.stop()
+                worker = _Worker(self.context, self.store_path, self.writable)
+                raise QueryTimeout(f"The query took longer than the {timeout:g} s limit and was stopped.")
+            status, payload = worker.connection.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            worker.stop()
+            worker = _Worker(self.context, self.store_path, self.writable)
+            raise QueryFailed(f"the query worker stopped unexpectedly ({error})") from error
+        finally:
+            if not self.closed:
+                self.idle.put(worker)
+            else:
+                worker.stop()
+        if status == "error":
+            raise QueryFailed(str(payload))
+        payload.seconds = time.monotonic() - started
+        return payload
+
+    def close(self) -> None:
+        """Stop every worker."""
+        self.closed = True
+        while True:
+            try:
+                self.idle.get_nowait().stop()
+            except queue.Empty:
+                return
