@@ -31,7 +31,7 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 VOCAB_GRAPH = GRAPH["vocab"]
 ICD10_GRAPH = GRAPH["icd10cm"]
 REJECTED_GRAPH = GRAPH["rejected"]
-_BULK = 200
+_BULK = 100
 
 
 @dataclass
@@ -157,7 +157,7 @@ class _Loader:
     def __init__(self, store: KGStore, existing: dict[str, tuple[str, str]], strict: bool,
                  summary: BuildSummary) -> None:
         self.store, self.existing, self.strict, self.summary = store, existing, strict, summary
-        self.pending: list[tuple[URIRef, Graph]] = []
+        self.pending: list[tuple[URIRef, str]] = []
         self.keys_this_run: set[str] = set()
         self.cleared: list[str] = []
         self.rejections: list[tuple[str, list[str]]] = []
@@ -179,14 +179,14 @@ class _Loader:
             self.summary.not_conforming.append((p.source, p.problems))
         elif p.problems:
             self.summary.with_warnings.append((p.source, p.problems))
-        letter = Graph().parse(data=p.letter_nt, format="nt")
-        report = Graph().parse(data=p.report_nt, format="nt")
         if p.key in self.existing or p.key in self.keys_this_run:
             self._flush()
+            letter = Graph().parse(data=p.letter_nt, format="nt")
+            report = Graph().parse(data=p.report_nt, format="nt")
             self.store.replace_graphs({mint.letter_graph(p.key): letter, mint.validation_graph(p.key): report})
             self.summary.replaced += 1
         else:
-            self.pending += [(mint.letter_graph(p.key), letter), (mint.validation_graph(p.key), report)]
+            self.pending += [(mint.letter_graph(p.key), p.letter_nt), (mint.validation_graph(p.key), p.report_nt)]
             self.summary.added += 1
             if len(self.pending) >= 2 * _BULK:
                 self._flush()

@@ -53,6 +53,15 @@ def quads(graph: Graph, name: URIRef) -> Iterator[ox.Quad]:
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), target)  # type: ignore[arg-type]
 
 
+def _quads_of(graph: Graph | str, name: URIRef) -> Iterator[ox.Quad]:
+    if isinstance(graph, Graph):
+        yield from quads(graph, name)
+        return
+    target = ox.NamedNode(str(name))
+    for quad in ox.parse(graph.encode("utf-8"), ox.RdfFormat.N_TRIPLES, rename_blank_nodes=True):
+        yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
+
+
 class KGStore:
     """A pyoxigraph store on disk (or in memory when ``path`` is None) with the operations the tools need."""
 
@@ -113,9 +122,9 @@ class KGStore:
             parts.append("INSERT DATA {\n" + "\n".join(data) + "\n}")
         self.store.update(" ;\n".join(parts))
 
-    def bulk_add(self, items: Iterable[tuple[URIRef, Graph]]) -> None:
-        """Add many new named graphs fast (graphs that are not in the store yet)."""
-        self.store.bulk_extend(q for name, graph in items for q in quads(graph, name))
+    def bulk_add(self, items: Iterable[tuple[URIRef, Graph | str]]) -> None:
+        """Add many new named graphs fast (graphs not in the store yet), as rdflib graphs or N-Triples text."""
+        self.store.bulk_extend(q for name, graph in items for q in _quads_of(graph, name))
 
     def load_file(self, path: str | os.PathLike[str], graph: URIRef) -> int:
         """Load any RDF file into the named graph ``graph``, replacing what it held; returns its triple count."""
