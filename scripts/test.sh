@@ -2,7 +2,7 @@
 # Sets up and runs the whole test suite; extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+KG_BROWSER_TESTS=1 bash scripts/setup.sh
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then

@@ -1,0 +1,269 @@
+"""The workbench in a real headless browser: Debian's Chromium driven by Playwright against a real server.
+
+Needs /usr/bin/chromium (``KG_BROWSER_TESTS=1 bash scripts/setup.sh`` installs it) and webapp/node_modules
+(``bash scripts/setup.sh``); without them these tests fail, they are never skipped. Screenshots go to
+tests/artifacts/.
+"""
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from kg.examples import example_queries
+from webapp import workbench
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT_MS = 30_000
+IMR = "https://w3id.org/imr-kg/ontology#"
+CASE_NUMBERS = f"PREFIX imr: <{IMR}>\nSELECT ?case ?number WHERE {{ GRAPH ?g {{ ?case imr:caseNumber ?number }} }}\n" \
+               "ORDER BY ?number"
+# The editor is CodeMirror: its wrapper element carries the editor object.
+GET_EDITOR_TEXT = "() => document.querySelector('.CodeMirror').CodeMirror.getValue()"
+SET_EDITOR_TEXT = "(text) => document.querySelector('.CodeMirror').CodeMirror.setValue(text)"
+CHART_DRAWN = """() => {
+  const canvas = document.getElementById('result-chart');
+  const chart = window.Chart && window.Chart.getChart(canvas);
+  return Boolean(chart) && canvas.width > 0 && canvas.height > 0 && canvas.getBoundingClientRect().height > 0;
+}"""
+
+
+@dataclass
+class Tab:
+    """A browser page plus what it did: every URL it requested and its script errors."""
+
+    page: object
+    base: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base + path)  # type: ignore[attr-defined]
+        self.page.wait_for_selector(".CodeMirror")  # type: ignore[attr-defined]
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / name
+        self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        assert path.stat().st_size > 0
+        return path
+
+    def assert_stayed_local(self) -> None:
+        """Nothing the page loaded came from anywhere but the test server; no script error, no CSP refusal."""
+        assert self.requests, "the page made no request at all?"
+        for url in self.requests:
+            parts = urlsplit(url)
+            assert parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1", url
+        assert not self.errors, self.errors
+
+
+@pytest.fixture(scope="module")
+def live_server(built_store_path: Path) -> Iterator[str]:
+    """The app served by waitress on a free port of 127.0.0.1, in a thread; yields its base URL."""
+    from webapp import create_app
+    from webapp.serve import ServerThread
+    from webapp.store import close_app
+
+    app = create_app({"TESTING": True, "STORE_PATH": str(built_store_path)})
+    try:
+        with ServerThread(app) as server:
+            yield server.url
+    finally:
+        close_app(app)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium under Playwright. Missing pieces fail the tests with what to run."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium. "
+                    "Install it with the set-up script: KG_BROWSER_TESTS=1 bash scripts/setup.sh")
+    if not (workbench.NODE_MODULES / "codemirror/lib/codemirror.js").is_file():
+        pytest.fail("webapp/node_modules is missing: run `bash scripts/setup.sh` (it runs npm ci --prefix webapp)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser, live_server: str) -> Iterator[Tab]:
+    """A fresh browser context and page at 1280 px, recording its requests and errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    found = Tab(page, live_server)
+    context.on("request", lambda request: found.requests.append(request.url))
+    page.on("pageerror", lambda error: found.errors.append(f"script error: {error}"))
+    page.on("console", lambda message: found.errors.append(f"console: {message.text}")
+            if "Content Security Policy" in message.text else None)
+    yield found
+    context.close()
+
+
+def sparql_json(base: str, query: str) -> dict:
+    """The endpoint's own JSON answer, to compare what the page shows with."""
+    with urllib.request.urlopen(f"{base}/sparql?{urlencode({'query': query, 'format': 'json'})}") as response:
+        return json.loads(response.read())
+
+
+def wait_for_rows(tab: Tab) -> None:
+    tab.page.wait_for_selector("#result-table tbody tr")  # type: ignore[attr-defined]
+
+
+def rows_text(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
+
+
+def test_example_runs_with_table_and_chart(tab: Tab) -> None:
+    """One click on an example loads it, runs it, fills the table, draws a bar chart and sets the links."""
+    page = tab.page
+    example = example_queries()["upheld-rate-by-category"]
+    expected = sparql_json(tab.base, example.sparql)["results"]["bindings"]
+    assert expected, "the example has no rows over the bundled letters"
+
+    tab.open("/query")
+    assert "PREFIX imr:" in page.evaluate(GET_EDITOR_TEXT)
+    tab.shot("workbench-start.png")
+
+    page.click('button[data-example="upheld-rate-by-category"]')
+    wait_for_rows(tab)
+    page.wait_for_function(CHART_DRAWN)
+    assert page.evaluate(GET_EDITOR_TEXT) == example.sparql
+    assert page.locator("#row-count").inner_text() == rows_text(len(expected))
+    assert page.locator("#result-table tbody tr").count() == len(expected)
+    assert page.locator("#result-table thead th").all_inner_texts() == \
+        ["category", "items", "upheld", "overturned", "overturnedPercent"]
+    assert page.locator("#result-table tbody tr").first.locator("td").first.inner_text() == \
+        expected[0]["category"]["value"]
+    assert re.fullmatch(r"in [\d,]+ ms", page.locator("#elapsed").inner_text())
+    assert not page.locator("#truncated-notice").is_visible()
+    assert not page.locator("#error-box").is_visible()
+
+    chart = page.evaluate("""() => {
+      const c = window.Chart.getChart(document.getElementById('result-chart'));
+      return {type: c.config.type, labels: c.data.labels, datasets: c.data.datasets.map((d) => d.label)};
+    }""")
+    assert chart["type"] == "bar"
+    assert chart["datasets"] == ["items", "upheld", "overturned", "overturnedPercent"]
+    assert chart["labels"] == [row["category"]["value"] for row in expected]
+    box = page.locator("#result-chart").bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100
+
+    for link, fmt in (("#download-csv", "csv"), ("#download-json", "json")):
+        href = page.locator(link).get_attribute("href")
+        assert f"format={fmt}" in href
+        assert parse_qs(urlsplit(href).query)["query"] == [example.sparql]
+    # the query is kept in the URL
+    assert parse_qs(urlsplit(page.url).query)["query"] == [example.sparql]
+    assert urlsplit(page.url).path == "/query"
+    tab.shot("workbench-example-1280.png")
+
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.wait_for_function("() => document.getElementById('result-chart').getBoundingClientRect().width < 800")
+    tab.shot("workbench-example-800.png")
+    tab.assert_stayed_local()
+
+
+def test_query_in_the_url_runs_and_links_iris(tab: Tab) -> None:
+    """/query?query=... fills the editor and runs; IRIs are compact and link to /resource; no numeric column,
+    no chart. ?example=NAME loads and runs that example."""
+    page = tab.page
+    expected = sparql_json(tab.base, CASE_NUMBERS)["results"]["bindings"]
+    tab.open("/query?" + urlencode({"query": CASE_NUMBERS}))
+    wait_for_rows(tab)
+    assert page.evaluate(GET_EDITOR_TEXT) == CASE_NUMBERS
+    assert page.locator("#row-count").inner_text() == rows_text(len(expected))
+    first = page.locator("#result-table tbody tr").first.locator("td a").first
+    iri = expected[0]["case"]["value"]
+    assert first.inner_text() == "case:" + iri.rsplit("/", 1)[1]
+    assert first.get_attribute("href") == "/resource?" + urlencode({"iri": iri})
+    assert not page.locator("#chart-box").is_visible()
+    tab.shot("workbench-query-in-url.png")
+
+    tab.open("/query?example=specialty-vs-outcome")
+    wait_for_rows(tab)
+    assert page.evaluate(GET_EDITOR_TEXT) == example_queries()["specialty-vs-outcome"].sparql
+    assert page.locator(".example.selected button").get_attribute("data-example") == "specialty-vs-outcome"
+    tab.assert_stayed_local()
+
+
+def test_invalid_query_shows_the_error(tab: Tab) -> None:
+    """A query with a syntax error, run with Ctrl+Enter, shows the server's message in the error box."""
+    page = tab.page
+    tab.open("/query")
+    page.evaluate(SET_EDITOR_TEXT, "SELECT ?x WHERE { ?x ")
+    page.click(".CodeMirror")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#error-box", state="visible")
+    message = page.locator("#error-box").inner_text()
+    assert "not valid SPARQL" in message
+    assert page.locator("#result-table tbody tr").count() == 0
+    tab.shot("workbench-error.png")
+
+    # a server that cannot be reached is said in words too
+    page.route("**/sparql", lambda route: route.abort())
+    page.evaluate(SET_EDITOR_TEXT, CASE_NUMBERS)
+    page.click("#run-button")
+    page.wait_for_function("() => document.getElementById('error-box').textContent.includes('network error')")
+    tab.assert_stayed_local()
+
+
+def test_paging_construct_and_copy_link(tab: Tab) -> None:
+    """More rows than a page: the pager turns pages. CONSTRUCT shows Turtle. Copy link gives the query's URL."""
+    page = tab.page
+    tab.open("/query")
+    page.evaluate(SET_EDITOR_TEXT, "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 250")
+    page.click("#run-button")
+    wait_for_rows(tab)
+    assert page.locator("#row-count").inner_text() == "250 rows"
+    assert page.locator("#result-table tbody tr").count() == 100
+    assert page.locator("#page-info").inner_text().startswith("Rows 1–100 of 250")
+    page.click("#page-next")
+    page.click("#page-next")
+    assert page.locator("#page-info").inner_text().startswith("Rows 201–250 of 250")
+    assert page.locator("#result-table tbody tr").count() == 50
+    assert page.locator("#page-next").is_disabled()
+
+    construct = f"PREFIX imr: <{IMR}>\nCONSTRUCT {{ ?c imr:caseNumber ?n }} WHERE {{ GRAPH ?g {{ ?c imr:caseNumber ?n }} }}"
+    page.evaluate(SET_EDITOR_TEXT, construct)
+    page.click("#run-button")
+    page.wait_for_selector("#graph-text", state="visible")
+    assert "CM14-0166055" in page.locator("#graph-text").inner_text()
+    assert "format=turtle" in page.locator("#download-csv").get_attribute("href")
+    assert page.locator("#result-table tbody tr").count() == 0
+    assert page.locator("#graph-view").count() == 1
+
+    page.click("#copy-link")
+    page.wait_for_function("() => document.getElementById('status').textContent.length > 0")
+    if page.locator("#link-box").is_visible():  # no clipboard access: the fallback text box
+        link = page.locator("#link-box").input_value()
+        assert parse_qs(urlsplit(link).query)["query"] == [construct]
+    tab.assert_stayed_local()
+
+
+def test_works_without_the_libraries(tab: Tab) -> None:
+    """When the library files cannot be loaded, the plain text box is the editor and queries still run."""
+    page = tab.page
+    expected = sparql_json(tab.base, CASE_NUMBERS)["results"]["bindings"]
+    page.route("**/vendor/**", lambda route: route.abort())
+    page.goto(tab.base + "/query")
+    page.wait_for_load_state("load")
+    assert page.locator(".CodeMirror").count() == 0
+    page.fill("#query-text", CASE_NUMBERS)
+    page.press("#query-text", "Control+Enter")
+    wait_for_rows(tab)
+    assert page.locator("#row-count").inner_text() == rows_text(len(expected))
+    assert not page.locator("#chart-box").is_visible()
+    tab.assert_stayed_local()
