@@ -140,6 +140,9 @@ window.KGResults = (function () {
     if (!plotted.length) return;
     const byDate = Boolean(labelVar) && bound(labelVar).length > 0 &&
       (bound(labelVar).every(isDateLike) || isYearColumn(labelVar, bound(labelVar)));
+    // Rates and percentages get their own right-hand axis, so they do not dwarf the counts.
+    const isShare = (v) => /percent|rate|ratio|share|proportion/i.test(v);
+    const twoAxes = plotted.some(isShare) && plotted.some((v) => !isShare(v));
     show('chart-box', true); // visible before drawing, so Chart.js can measure its frame
     chart = new window.Chart($('result-chart'), {
       type: byDate ? 'line' : 'bar',
@@ -150,11 +153,16 @@ window.KGResults = (function () {
           data: rows.map((r) => (r[v] ? Number(r[v].value) : null)),
           backgroundColor: COLOURS[i % COLOURS.length],
           borderColor: COLOURS[i % COLOURS.length],
+          yAxisID: twoAxes && isShare(v) ? 'y1' : 'y',
         })),
       },
       options: {
         animation: false, responsive: true, maintainAspectRatio: false,
-        scales: { y: { beginAtZero: true } },
+        scales: twoAxes
+          ? { y: { beginAtZero: true, title: { display: true, text: 'count' } },
+              y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false },
+                    title: { display: true, text: plotted.filter(isShare).join(', ') } } }
+          : { y: { beginAtZero: true } },
         plugins: { legend: { position: 'top' } },
       },
     });
