@@ -54,6 +54,9 @@ def _select(solutions: ox.QuerySolutions, fmt: str, max_rows: int) -> Answer:
             truncated = True
             break
         rows.append([solution[name] for name in names])
+    if fmt == "rows":  # for the app's own pages: JSON-able dicts, no serialisation
+        data = [{n: _json_term(t) for n, t in zip(names, row) if t is not None} for row in rows]
+        return Answer(b"", "application/json", "select", len(rows), truncated, data={"vars": names, "rows": data})
     body = _SELECT_WRITERS[fmt](names, rows, truncated)
     return Answer(body, SELECT_TYPES[fmt], "select", len(rows), truncated)
 
@@ -74,6 +77,9 @@ def _graph(triples: ox.QueryTriples, fmt: str, max_rows: int) -> Answer:
             truncated = True
             break
         kept.append(triple)
+    if fmt == "triples":  # for the app's own pages
+        data = [[_json_term(t.subject), _json_term(t.predicate), _json_term(t.object)] for t in kept]
+        return Answer(b"", "application/json", "graph", len(kept), truncated, data=data)
     media_type, rdf_format = GRAPH_TYPES[fmt]
     output = io.BytesIO()
     options = {"prefixes": PREFIXES} if fmt in ("turtle", "rdfxml") else {}

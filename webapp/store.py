@@ -7,7 +7,9 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from kg.store import hold_for_serving
-from webapp.runner import QueryRunner
+from typing import Any
+
+from webapp.runner import Answer, QueryRunner, Request
 
 
 def init_app(app: Flask) -> None:
@@ -31,3 +33,26 @@ def close_app(app: Flask) -> None:
     lock = app.extensions.pop("kg_lock", None)
     if lock is not None:
         lock.close()
+
+
+def run_internal(sparql: str, fmt: str, max_rows: int | None = None) -> Answer:
+    """Run one of the app's own queries (``fmt`` "rows" or "triples") under the same time limit as any query."""
+    config = current_app.config
+    request = Request(kind="query", text=sparql, result_format=fmt, union_default_graph=True,
+                      max_rows=int(max_rows or config["MAX_ROWS"]))
+    return get_runner().run(request, float(config["QUERY_TIMEOUT_S"]))
+
+
+def select(sparql: str, max_rows: int | None = None) -> list[dict[str, Any]]:
+    """A SELECT query's rows as dicts of SPARQL-JSON terms ({"type", "value", ...})."""
+    return run_internal(sparql, "rows", max_rows).data["rows"]
+
+
+def select_values(sparql: str, max_rows: int | None = None) -> list[dict[str, str]]:
+    """A SELECT query's rows with plain string values."""
+    return [{k: v["value"] for k, v in row.items()} for row in select(sparql, max_rows)]
+
+
+def construct(sparql: str, max_rows: int | None = None) -> list[list[dict[str, Any]]]:
+    """A CONSTRUCT/DESCRIBE query's triples, each as three SPARQL-JSON terms."""
+    return run_internal(sparql, "triples", max_rows).data
