@@ -270,3 +270,20 @@ def test_update_with_token(tmp_path: Path, built_store_path: Path) -> None:
     finally:
         close_app(writable)
     assert json.dumps(result)
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        pytest.param("INSERT { ?s a 1 } WHERE { ?s ?p ?o }", "INSERT { ?s a 1 } USING <g> WHERE { ?s ?p ?o }", id="insert"),
+        pytest.param("INSERT DATA { <a> <b> <c> }", "INSERT DATA { <a> <b> <c> }", id="data-untouched"),
+        pytest.param("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o } ; INSERT DATA { <a> <b> 'WHERE' }",
+                     "DELETE { ?s ?p ?o } USING <g> WHERE { ?s ?p ?o } ; INSERT DATA { <a> <b> 'WHERE' }",
+                     id="two-operations"),
+    ],
+)
+def test_using_graph_uri_reaches_the_update(update: str, expected: str) -> None:
+    """The protocol's using-graph-uri becomes a USING clause of every DELETE/INSERT ... WHERE."""
+    from webapp.guards import with_using
+
+    assert with_using(update, ["g"], []) == expected

@@ -40,3 +40,34 @@ def forbidden_keywords(text: str) -> list[str]:
 def names_dataset(text: str) -> bool:
     """True when the query chooses its own dataset with FROM or FROM NAMED."""
     return re.search(r"\bFROM\b", skeleton(text), re.IGNORECASE) is not None
+
+
+def names_update_dataset(text: str) -> bool:
+    """True when an update chooses its own dataset with USING or WITH."""
+    return re.search(r"\b(USING|WITH)\b", skeleton(text), re.IGNORECASE) is not None
+
+
+def with_using(text: str, graphs: list[str], named: list[str]) -> str:
+    """The update with ``USING <g>`` / ``USING NAMED <g>`` added before the WHERE of each DELETE/INSERT ... WHERE
+    operation (how the protocol's using-graph-uri and using-named-graph-uri reach the engine)."""
+    if not graphs and not named:
+        return text
+    clause = " ".join([f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named]) + " "
+    bare = skeleton(text)
+    depth, cut_points, operation_has_pattern = 0, [], False
+    for match in re.finditer(r"[{}]|;|\b(?:WHERE|INSERT|DELETE)\b", bare, re.IGNORECASE):
+        token = match.group(0)
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif depth == 0 and token == ";":
+            operation_has_pattern = False
+        elif depth == 0 and token.upper() in ("INSERT", "DELETE"):
+            following = bare[match.end():match.end() + 20].lstrip().upper()
+            operation_has_pattern = not following.startswith("DATA")
+        elif depth == 0 and token.upper() == "WHERE" and operation_has_pattern:
+            cut_points.append(match.start())
+    for point in reversed(cut_points):
+        text = text[:point] + clause + text[point:]
+    return text

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, abort, current_app, redirect, request
 
 from webapp.execute import GRAPH_TYPES, SELECT_TYPES
-from webapp.guards import forbidden_keywords, looks_like_update, names_dataset, query_form
+from webapp.guards import (forbidden_keywords, looks_like_update, names_dataset, names_update_dataset, query_form,
+                           with_using)
 from webapp.runner import QueryFailed, QueryTimeout, Request
 from webapp.service import service_description
 from webapp.store import get_runner
@@ -164,14 +165,14 @@ def _update(text: str, params: dict[str, list[str]]) -> Response:
     given = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
     if not token or not hmac.compare_digest(token, given):
         abort(403, "Updates are not allowed on this endpoint." if not token else "The update token is wrong.")
-    if (params.get("using-graph-uri") or params.get("using-named-graph-uri")) and \
-            any(w in text.upper() for w in ("USING", "WITH")):
+    using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
+    if (using or using_named) and names_update_dataset(text):
         abort(400, "Give the update's dataset either in the request (using-graph-uri) or in the update (USING/WITH), "
                    "not both.")
     refused = forbidden_keywords(text)
     if refused:
         abort(403, f"{' and '.join(refused)} is not allowed here.")
-    _run(Request(kind="update", text=text, base_iri=request.base_url))
+    _run(Request(kind="update", text=with_using(text, using, using_named), base_iri=request.base_url))
     return Response(status=204)
 
 
