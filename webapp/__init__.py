@@ -25,8 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from webapp import sparql, workbench
+    from webapp import browse, explorer, graphview, quality, sparql, upload, workbench
 
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(workbench.bp)
+    for module in (sparql, workbench, browse, graphview, explorer, quality, upload):
+        app.register_blueprint(module.bp)
     return app

@@ -1,0 +1,6 @@
+"""(being written)"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("quality", __name__)
