@@ -23,6 +23,7 @@ from kg.namespaces import BASE, GRAPH, IMR
 from kg.pipeline import extract_file, letter_paths
 from kg.rdf import mint
 from kg.rdf.mapping import record_to_graph
+from kg.record import CaseRecord
 from kg.rdf.vocab_graph import fingerprint, icd10_graph, ontology_graph, vocabulary_graph
 from kg.store import KGStore
 from kg.validate import validate_graph
@@ -75,10 +76,16 @@ def file_digest(path: Path) -> str:
 
 
 def process_letter(path: Path) -> Processed:
-    """Read, extract, map and validate one letter (runs in a worker process)."""
+    """Read, extract, map and validate one letter file (runs in a worker process)."""
     record = extract_file(path)
     digest = record.sha256 or (file_digest(path) if path.is_file() else "")
-    result = Processed(source=str(path), sha256=digest, case_number=record.case_number, errors=list(record.errors))
+    return process_record(record, digest)
+
+
+def process_record(record: CaseRecord, digest: str) -> Processed:
+    """Map and validate an extracted record: its letter graph and report as N-Triples, and what went wrong."""
+    result = Processed(source=record.source, sha256=digest, case_number=record.case_number,
+                       errors=list(record.errors))
     if record.case_number is None or record.text is None:
         return result
     result.key = mint.case_key(record.case_number, record.sha256)

@@ -29,14 +29,16 @@ class QueryFailed(KGError):
 class Request:
     """One thing for a worker to do: a query (with its dataset and output format) or an update."""
 
-    kind: str  # "query" | "update"
-    text: str
+    kind: str  # "query" | "update" | "load"
+    text: str = ""
     result_format: str | None = None  # None: the worker picks the default for the result kind
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     union_default_graph: bool = True
     max_rows: int = 10000
     base_iri: str | None = None
+    replace: dict[str, str | None] = field(default_factory=dict)  # load: graph IRI -> N-Triples (None: drop)
+    add: dict[str, str] = field(default_factory=dict)  # load: graph IRI -> N-Triples added to what it holds
 
 
 @dataclass
