@@ -96,3 +96,23 @@ def test_status_post_keeps_its_procedure() -> None:
                               "fixation, and chronic pain syndrome.", 0)
     assert [d.label for d in found] == [
         "left distal radius fracture status post open reduction and internal fixation", "chronic pain syndrome"]
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("Treatment to date includes physical therapy, acupuncture and medications.",
+                     ["physical therapy", "acupuncture", "medications"], id="present-tense-no-oxford-comma"),
+        pytest.param("The patient has been treated conservatively with physical therapy and medications.",
+                     ["physical therapy", "medications"], id="adverb"),
+    ],
+)
+def test_more_treatment_wordings(summary: str, labels: list[str]) -> None:
+    """Present tense, adverbs and lists without a serial comma."""
+    assert [m.label for m in extract_prior_treatments(summary, 0)] == labels
+
+
+def test_numbered_diagnoses() -> None:
+    """Numbered diagnosis lists lose their numbers."""
+    found = extract_diagnoses("The patient's diagnoses include: 1) cervical sprain; 2) lumbar radiculopathy.", 0)
+    assert [d.label for d in found] == ["cervical sprain", "lumbar radiculopathy"]

@@ -20,9 +20,9 @@ _DIAGNOSIS_RES = (
     re.compile(r"\bdiagnosed\s+with\s+(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE),
 )
 _TREATMENT_RE = re.compile(
-    r"(?P<lead>(?:(?:other\s+)?(?:prior|previous|past)\s+)?treatments?(?:\s+to\s+date)?\s+(?:has|have)\s+"
-    r"(?:included|consisted\s+of|involved)|(?:other\s+)?(?:prior|previous|past)\s+treatments?\s+(?:include[sd]?|"
-    r"consisted\s+of|were)|(?:has|have)\s+(?:\w+\s+)?been\s+treated\s+with|treatment\s+history\s+"
+    r"(?P<lead>(?:(?:other\s+)?(?:prior|previous|past)\s+)?treatments?(?:\s+to\s+date)?\s+(?:(?:has|have)\s+"
+    r"(?:included|consisted\s+of|involved)|includes|consists\s+of)|(?:other\s+)?(?:prior|previous|past)\s+treatments?\s+(?:include[sd]?|"
+    r"consisted\s+of|were)|(?:has|have)\s+(?:\w+\s+)?been\s+treated\s+(?:\w+\s+)?with|treatment\s+history\s+"
     r"(?:includes|included)|(?:prior|previous)\s+treatments?\s*:)\s*(?P<list>.+?)" + _SENTENCE_END,
     re.IGNORECASE)
 _UNDERWENT_SENTENCE_RE = re.compile(r"\bunderwent\s+(?:an?\s+|the\s+)?(?P<list>[^.]+?)" + _SENTENCE_END,
@@ -61,7 +61,8 @@ def extract_diagnoses(summary: str, offset: int) -> list[Diagnosis]:
         return []
     diagnoses = []
     for start, end in _split_list(flat, match.start("list"), match.end("list"), merge_qualifiers=True):
-        label = re.sub(r"^(?:an?|the)\s+", "", flat[start:end].strip(), flags=re.IGNORECASE)
+        label = re.sub(r"^(?:\(?\d{1,2}[).]|\(?[a-h]\))\s*", "", flat[start:end].strip())
+        label = re.sub(r"^(?:an?|the)\s+", "", label, flags=re.IGNORECASE)
         if not label:
             continue
         link = link_icd10(label)
@@ -134,7 +135,7 @@ def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list
             else:
                 pieces.append((s, e))
         position = b
-    min_words = 2 if cuts else 1
+    min_words = 2 if cuts and merge_qualifiers else 1
     pieces = [part for piece in pieces for part in _split_conjoined(text, piece, min_words)]
     return [(start + s, start + e) for s, e in pieces]
 
