@@ -71,3 +71,16 @@ def test_invalid_date_is_reported() -> None:
     values, _, warnings = extract_header("Date of Injury: 02/30/2014\n", 30)
     assert values["date_of_injury"] is None
     assert warnings == ["date_of_injury: '02/30/2014' is not a valid date"]
+
+
+def test_markdown_table_header() -> None:
+    """A header written as a Markdown table (pipes between cells) reads like the tab-separated one."""
+    table = """| Case Number: | CM14-0166055 | | |
+|---|---|---|---|
+| Date Assigned: | 10/13/2014 | Date of Injury: | 09/15/1997 |
+| Decision Date: | 11/25/2014 | UR Denial Date: | 10/03/2014 |
+| Priority: | Standard | Application Received: | 10/08/2014 |
+"""
+    values, _, _ = extract_header(table, len(table))
+    assert values["date_assigned"] == "2014-10-13" and values["application_received"] == "2014-10-08"
+    assert values["priority"] == "Standard" and values["ur_denial_date"] == "2014-10-03"
