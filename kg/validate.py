@@ -6,9 +6,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef, plugin
 from rdflib.collection import Collection
 from rdflib.namespace import SH
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.evaluate import evalQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rdflib.query import Processor
 
 from kg.errors import ValidationFailure
 from kg.namespaces import IMR, bind_prefixes
@@ -48,6 +53,28 @@ class Report:
             return f"{case_number or 'graph'}: conforms"
         return "\n".join(f"{case_number or 'graph'}: {p.severity.lower()}: "
                          f"{_field(p.path) or 'record'}: {p.message}" for p in self.problems)
+
+
+@lru_cache(maxsize=512)
+def _prepared(query: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> object:
+    return translateQuery(parseQuery(query), base, dict(namespaces) if namespaces else None)
+
+
+class PreparedQueryProcessor(SPARQLProcessor):
+    """rdflib's SPARQL processor, but each query text is parsed once, not at every call.
+
+    pyshacl runs every SHACL-SPARQL constraint as query text once per focus node, and rdflib parses
+    text at each call; parsing was three quarters of a letter's validation time. Prepared queries
+    are rdflib's own reusable form, so the answers are the same.
+    """
+
+    def query(self, strOrQuery, initBindings={}, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]
+        if isinstance(strOrQuery, str):
+            strOrQuery = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
+        return evalQuery(self.graph, strOrQuery, initBindings, base)
+
+
+plugin.register("sparql", Processor, "kg.validate", "PreparedQueryProcessor")
 
 
 @lru_cache(maxsize=1)
