@@ -115,10 +115,12 @@ def evaluate_command(paths: tuple[Path, ...], minimum: float | None, fmt: str, d
 
 
 def _register() -> None:
+    from kg.cli_analytics import graph
     from kg.cli_graph import COMMANDS
 
     for command in COMMANDS:
         cli.add_command(command)
+    cli.add_command(graph)
 
 
 _register()

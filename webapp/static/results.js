@@ -72,6 +72,7 @@ window.KGResults = (function () {
     $('result-table').tBodies[0].textContent = '';
     $('graph-text').textContent = '';
     $('graph-view').textContent = '';
+    if (window.ImrGraph) window.ImrGraph.clear($('graph-view'));
     state.vars = []; state.rows = []; state.page = 0;
   }
 
@@ -203,6 +204,12 @@ window.KGResults = (function () {
       truncated ? 'Truncated at ' + plural(maxRows, 'triple') + ' (the server’s limit).' : '', downloads);
     $('graph-text').textContent = text;
     show('graph-text', true);
+    // The drawing (static/graphview.js) goes above the text; it fetches the result again as JSON-LD.
+    const jsonld = downloads.find((d) => /format=jsonld/.test(d.href));
+    if (window.ImrGraph && jsonld && text.trim()) {
+      $('graph-text').before($('graph-view'));
+      window.ImrGraph.drawResult($('graph-view'), jsonld.href, { prefixes: state.prefixes });
+    }
   }
 
   function init(options) {

@@ -1,0 +1,286 @@
+"""Network analytics over the graph with networkx: co-request and co-citation projections, centrality, export.
+
+Rows come from SPARQL through any ``select`` callable that takes a query and returns rows as mappings of
+variable name to a plain value (``KGStore.select`` and the web app's ``select_values`` both do), so the same
+functions serve the command line and the web app. Everything after the fetch is a pure function of the rows.
+
+>>> graph = co_occurrence_graph([Mention("c1", "c1/1", "a", "A"), Mention("c1", "c1/2", "b", "B")])
+>>> graph.edges["a", "b"]["weight"], graph.edges["a", "b"]["items"]
+(1, 2)
+"""
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import networkx as nx
+
+from kg.errors import KGError
+from kg.namespaces import PREFIXES
+
+Row = Mapping[str, Any]
+Select = Callable[[str], Sequence[Row]]
+
+PROJECTIONS = ("treatments", "guidelines", "cases")
+FORMATS = ("graphml", "gexf", "json")
+SCOPES = ("case", "item")
+#: The co-occurrence unit each projection uses unless told otherwise.
+DEFAULT_SCOPE = {"treatments": "case", "guidelines": "item", "cases": "case"}
+ROLES = {"reviewer": "imr:IMRReviewer", "claims-administrator": "imr:ClaimsAdministrator"}
+
+SPARQL_PREFIXES = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
+_VOCAB_GRAPH = "<https://w3id.org/imr-kg/graph/vocab>"
+
+#: One row per disputed item and treatment concept (items without a concept keep their treatment label).
+TREATMENT_QUERY = SPARQL_PREFIXES + f"""
+SELECT ?case ?caseNumber ?item ?treatment ?treatmentLabel ?label WHERE {{
+  GRAPH ?g {{
+    ?case imr:caseNumber ?caseNumber ; imr:disputedItem ?item .
+    OPTIONAL {{ ?item imr:treatmentLabel ?treatmentLabel }}
+    OPTIONAL {{ ?item imr:treatment ?treatment }}
+  }}
+  # an always-bound key, so the label look-up joins on the concept instead of on every concept
+  BIND(COALESCE(?treatment, <urn:imr-kg:none>) AS ?concept)
+  OPTIONAL {{ GRAPH {_VOCAB_GRAPH} {{ ?concept skos:prefLabel ?label }} }}
+}}
+"""
+
+#: One row per guideline citation of a disputed item, made by the role given in place of ROLE.
+CITATION_QUERY = SPARQL_PREFIXES + f"""
+SELECT ?case ?caseNumber ?item ?citation ?guideline ?guidelineLabel ?chapter ?chapterLabel ?topic WHERE {{
+  GRAPH ?g {{
+    ?case imr:caseNumber ?caseNumber ; imr:disputedItem ?item .
+    ?item imr:citation ?citation .
+    ?citation imr:citationRole ROLE ; imr:guideline ?guideline .
+    OPTIONAL {{ ?citation imr:chapter ?chapter }}
+    OPTIONAL {{ ?citation imr:topic ?topic }}
+  }}
+  OPTIONAL {{ GRAPH {_VOCAB_GRAPH} {{ ?guideline skos:prefLabel ?guidelineLabel }} }}
+  BIND(COALESCE(?chapter, <urn:imr-kg:none>) AS ?chapterConcept)
+  OPTIONAL {{ GRAPH {_VOCAB_GRAPH} {{ ?chapterConcept skos:prefLabel ?chapterLabel }} }}
+}}
+"""
+
+
+@dataclass(frozen=True, order=True)
+class Mention:
+    """One node of a projection named by one disputed item: a treatment requested, a guideline cited."""
+
+    case: str
+    item: str
+    key: str
+    label: str
+    iri: str = ""
+    case_label: str = ""
+
+
+def fetch_treatments(select: Select) -> list[Row]:
+    """The rows of :data:`TREATMENT_QUERY`."""
+    return list(select(TREATMENT_QUERY))
+
+
+def fetch_citations(select: Select, role: str = "reviewer") -> list[Row]:
+    """The rows of :data:`CITATION_QUERY` for citations by ``role`` ("reviewer" or "claims-administrator")."""
+    if role not in ROLES:
+        raise KGError(f"unknown citation role {role!r}; use one of: {', '.join(ROLES)}")
+    return list(select(CITATION_QUERY.replace("ROLE", ROLES[role])))
+
+
+def treatment_mentions(rows: Iterable[Row]) -> list[Mention]:
+    """Treatments named by items: the concept when there is one, else the treatment label as written."""
+    found = set()
+    for row in rows:
+        concept, written = row.get("treatment") or "", (row.get("treatmentLabel") or "").strip()
+        if not concept and not written:
+            continue
+        key = concept or "label:" + written.casefold()
+        label = row.get("label") or written or concept
+        found.add(Mention(row["case"], row["item"], key, label, concept, row.get("caseNumber") or ""))
+    return sorted(found)
+
+
+def guideline_mentions(rows: Iterable[Row], detail: bool = True) -> list[Mention]:
+    """Guidelines cited for items; with ``detail`` their chapter (else topic) too: "Guideline: Chapter"."""
+    found = set()
+    for row in rows:
+        guideline = row["guideline"]
+        name = row.get("guidelineLabel") or guideline
+        part = (row.get("chapterLabel") or (row.get("topic") or "").strip()) if detail else ""
+        label = f"{name}: {part}" if part else name
+        iri = row.get("chapter") if detail and row.get("chapterLabel") else guideline
+        found.add(Mention(row["case"], row["item"], label.casefold(), label, iri or guideline,
+                          row.get("caseNumber") or ""))
+    return sorted(found)
+
+
+def co_occurrence_graph(mentions: Iterable[Mention], scope: str = "case",
+                        kind: str = "treatment") -> nx.Graph:
+    """Nodes named together in the same case (or item) joined by an edge.
+
+    Edge ``weight``: how many cases (items, with ``scope="item"``) name both; ``cases``: in how many cases;
+    ``items``: how many items in those cases or items name either. Node ``cases``/``items``: how many name it.
+    """
+    if scope not in SCOPES:
+        raise KGError(f"unknown scope {scope!r}; use one of: {', '.join(SCOPES)}")
+    graph = nx.Graph(kind=kind, scope=scope)
+    baskets: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    basket_case: dict[str, str] = {}
+    node_cases: dict[str, set[str]] = defaultdict(set)
+    node_items: dict[str, set[str]] = defaultdict(set)
+    for mention in mentions:
+        basket = mention.case if scope == "case" else mention.item
+        baskets[basket][mention.key].add(mention.item)
+        basket_case[basket] = mention.case
+        node_cases[mention.key].add(mention.case)
+        node_items[mention.key].add(mention.item)
+        if mention.key not in graph:
+            graph.add_node(mention.key, label=mention.label, iri=mention.iri, kind=kind)
+    for key in graph:
+        graph.nodes[key].update(cases=len(node_cases[key]), items=len(node_items[key]))
+    pairs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for basket, named in sorted(baskets.items()):
+        for a, b in combinations(sorted(named), 2):
+            pair = pairs[a, b]
+            pair["baskets"].add(basket)
+            pair["cases"].add(basket_case[basket])
+            pair["items"] |= named[a] | named[b]
+    for (a, b), pair in sorted(pairs.items()):
+        graph.add_edge(a, b, weight=len(pair["baskets"]), cases=len(pair["cases"]), items=len(pair["items"]))
+    return graph
+
+
+def case_treatment_graph(mentions: Iterable[Mention]) -> nx.Graph:
+    """The bipartite graph of cases (``bipartite=0``) and the treatments they request (``bipartite=1``);
+    edge ``weight`` is the number of the case's items requesting the treatment."""
+    graph = nx.Graph(kind="case-treatment", scope="case")
+    for mention in mentions:
+        graph.add_node(mention.case, label=mention.case_label or mention.case, iri=mention.case,
+                       kind="case", bipartite=0)
+        graph.add_node(mention.key, label=mention.label, iri=mention.iri, kind="treatment", bipartite=1)
+        if graph.has_edge(mention.case, mention.key):
+            edge = graph.edges[mention.case, mention.key]
+            edge["weight"] = edge["items"] = edge["weight"] + 1
+        else:
+            graph.add_edge(mention.case, mention.key, weight=1, cases=1, items=1)
+    return graph
+
+
+def add_centrality(graph: nx.Graph) -> nx.Graph:
+    """Add ``degree``, ``strength`` (weighted degree), ``betweenness`` and ``eigenvector`` (if it converges).
+
+    In a graph of several components the eigenvector centrality concentrates on the dominant one.
+    """
+    for node, degree in graph.degree():
+        graph.nodes[node]["degree"] = degree
+    for node, strength in graph.degree(weight="weight"):
+        graph.nodes[node]["strength"] = strength
+    # Shortest paths should run along strong ties, so a heavier edge is a shorter one.
+    distances = nx.Graph()
+    distances.add_nodes_from(graph)
+    distances.add_weighted_edges_from(((a, b, 1 / d["weight"]) for a, b, d in graph.edges(data=True)),
+                                      "distance")
+    for node, value in nx.betweenness_centrality(distances, weight="distance").items():
+        graph.nodes[node]["betweenness"] = round(value, 6)
+    graph.graph["eigenvector_converged"] = False
+    if graph.number_of_edges():
+        try:
+            eigenvector = nx.eigenvector_centrality(graph, weight="weight", max_iter=1000, tol=1e-08)
+        except nx.PowerIterationFailedConvergence:
+            return graph
+        for node, value in eigenvector.items():
+            graph.nodes[node]["eigenvector"] = round(value, 6)
+        graph.graph["eigenvector_converged"] = True
+    return graph
+
+
+def add_communities(graph: nx.Graph, seed: int = 42) -> nx.Graph:
+    """Add a ``community`` number to every node (Louvain with a fixed seed; 0 is the largest community)."""
+    found = nx.community.louvain_communities(graph, weight="weight", seed=seed) if graph.number_of_edges() \
+        else [{node} for node in graph]
+    labels = nx.get_node_attributes(graph, "label")
+    ordered = sorted(found, key=lambda members: (-len(members), min(labels.get(n, n) for n in members)))
+    for number, members in enumerate(ordered):
+        for node in members:
+            graph.nodes[node]["community"] = number
+    graph.graph["communities"] = len(ordered)
+    if graph.number_of_edges():
+        graph.graph["modularity"] = round(nx.community.modularity(graph, ordered, weight="weight"), 6)
+    return graph
+
+
+def analyse(graph: nx.Graph, seed: int = 42) -> nx.Graph:
+    """The graph with centrality and communities added."""
+    return add_communities(add_centrality(graph), seed)
+
+
+def projection(select: Select, name: str, scope: str | None = None, seed: int = 42) -> nx.Graph:
+    """Fetch the rows and build, analyse and return one projection: "treatments", "guidelines" or "cases"."""
+    if name not in PROJECTIONS:
+        raise KGError(f"unknown projection {name!r}; use one of: {', '.join(PROJECTIONS)}")
+    scope = scope or DEFAULT_SCOPE[name]
+    if name == "guidelines":
+        graph = co_occurrence_graph(guideline_mentions(fetch_citations(select)), scope, "guideline")
+    elif name == "treatments":
+        graph = co_occurrence_graph(treatment_mentions(fetch_treatments(select)), scope, "treatment")
+    else:
+        graph = case_treatment_graph(treatment_mentions(fetch_treatments(select)))
+    graph.graph["projection"] = name
+    return analyse(graph, seed)
+
+
+def top_pairs(graph: nx.Graph, n: int = 10) -> list[dict[str, Any]]:
+    """The ``n`` heaviest edges, heaviest first: both ends' ids and labels, weight, cases and items."""
+    label = nx.get_node_attributes(graph, "label")
+    pairs = []
+    for a, b, data in graph.edges(data=True):
+        first, second = sorted((a, b), key=lambda node: str(label.get(node, node)).casefold())
+        pairs.append({"source": first, "target": second, "source_label": label.get(first, first),
+                      "target_label": label.get(second, second), "weight": data.get("weight", 1),
+                      "cases": data.get("cases", 0), "items": data.get("items", data.get("weight", 1))})
+    pairs.sort(key=lambda p: (-p["weight"], -p["items"], p["source_label"].casefold(),
+                              p["target_label"].casefold()))
+    return pairs[:n]
+
+
+def most_central(graph: nx.Graph, n: int = 10, by: str = "strength",
+                 kind: str | None = None) -> list[dict[str, Any]]:
+    """The ``n`` nodes (of ``kind``, when given) highest on ``by``, each as its attributes plus ``id``."""
+    nodes = [{"id": node, **data} for node, data in graph.nodes(data=True)
+             if kind is None or data.get("kind") == kind]
+    nodes.sort(key=lambda d: (-d.get(by, 0), -d.get("betweenness", 0), str(d.get("label", "")).casefold()))
+    return nodes[:n]
+
+
+def community_lists(graph: nx.Graph) -> list[list[dict[str, Any]]]:
+    """Each community's members (id, label, strength), strongest first; communities in number order."""
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for node, data in graph.nodes(data=True):
+        found[data.get("community", 0)].append({"id": node, "label": data.get("label", node),
+                                                "strength": data.get("strength", 0)})
+    order = {number: sorted(members, key=lambda m: (-m["strength"], str(m["label"]).casefold()))
+             for number, members in found.items()}
+    return [order[number] for number in sorted(order)]
+
+
+def node_link(graph: nx.Graph) -> dict[str, Any]:
+    """The graph as node-link data (``nodes`` and ``links``, as D3 reads it)."""
+    return nx.node_link_data(graph, edges="links")
+
+
+def export_bytes(graph: nx.Graph, fmt: str) -> bytes:
+    """The graph written as GraphML, GEXF or node-link JSON, in UTF-8."""
+    if fmt == "json":
+        return (json.dumps(node_link(graph), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    buffer = io.BytesIO()
+    if fmt == "graphml":
+        nx.write_graphml(graph, buffer)
+    elif fmt == "gexf":
+        nx.write_gexf(graph, buffer)
+    else:
+        raise KGError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    return buffer.getvalue()
