@@ -1,0 +1,354 @@
+"""Guideline-to-outcome links: what the IMR reviewer cited, for which treatment category, with what outcome.
+
+Each link (guideline → category, category → outcome, guideline → category → outcome) is weighted by the number of
+distinct disputed items on it, with how many were overturned, the overturn rate and its 95% Wilson score interval.
+An item citing two guidelines counts once under each, so the left column can add up to more than the total.
+The query counts distinct items per full path and per category → outcome; the other links and the boxes are sums of
+those, exact because every item has one outcome and one category (the mapper writes one of each; SHACL checks it).
+Everything here is pure: :func:`build_query` writes the SPARQL, :func:`explorer_from_rows` reads its rows, and
+:func:`explore` joins them through any ``select`` callable (``KGStore.select`` or the web app's workers).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kg.errors import KGError
+from kg.namespaces import GRAPH, VOCAB
+
+Select = Callable[[str], list[dict[str, Any]]]
+
+Z95 = 1.959964
+LEVELS = ("guideline", "chapter", "topic")
+KINDS = ("source-category", "category-outcome", "path")
+OVERTURNED = f"{VOCAB}outcome/overturned"
+NONE_IRI = "urn:imr-kg:none"
+VOCAB_GRAPH = f"{GRAPH}vocab"
+#: Filter parameter -> the vocabulary scheme its values are local names in.
+SCHEMES = {"region": "body-region", "category": "category", "specialty": "specialty"}
+#: Every query parameter the explorer takes, with what it does (shown on the page and in the JSON).
+PARAMETERS = {
+    "level": "Detail of the left column: guideline (default), chapter (the cited chapter, or the topic when no "
+             "chapter is cited) or topic (the cited topic, or the chapter when no topic is given). One value.",
+    "region": "Body region of the item: the concept's name (cervical-spine) or full IRI. Repeatable; any matches.",
+    "category": "Treatment category of the item (pharmaceuticals, imaging, ...). Repeatable; any matches.",
+    "specialty": "Specialty of the expert reviewer (pain-medicine, ...). Repeatable; any matches.",
+    "year": "Year of the decision date (2015). Repeatable; any matches.",
+}
+MAX_VALUES = 100
+_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\]+')
+_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_PREFIXES = "PREFIX imr: <https://w3id.org/imr-kg/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+_COLUMNS = ("link", "guideline", "detail", "category", "outcome", "items", "overturned", "overturn_rate",
+            "wilson_low", "wilson_high", "guideline_iri", "detail_iri", "category_iri", "outcome_iri")
+
+
+class ExplorerError(KGError):
+    """A query parameter the explorer does not accept."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to show: the left column's level and the filters (AND between them, OR within one)."""
+
+    level: str = "guideline"
+    region: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    specialty: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
+
+    def params(self) -> list[tuple[str, str]]:
+        """The filters as (name, value) query parameters, in a stable order (for shareable URLs)."""
+        pairs = [("level", self.level)] if self.level != "guideline" else []
+        return pairs + [(name, str(v)) for name in ("region", "category", "specialty", "year") for v in getattr(self, name)]
+
+    def iris(self, name: str) -> str:
+        """One IRI-valued filter's concepts as SPARQL IRIs (made of validated names, so nothing can escape)."""
+        return " ".join(f"<{VOCAB}{SCHEMES[name]}/{local}>" for local in getattr(self, name))
+
+
+@dataclass
+class Node:
+    """A box of the diagram: in the source column a guideline (or chapter or topic), then categories, outcomes."""
+
+    id: str
+    column: str  # "source" | "category" | "outcome"
+    kind: str  # "guideline" | "chapter" | "topic" | "category" | "outcome"
+    label: str
+    iri: str  # "" for a topic or "(no category)"
+    guideline: str = ""  # for chapters and topics: the guideline they belong to
+    guideline_iri: str = ""
+    items: int = 0
+    overturned: int = 0
+
+
+@dataclass
+class Link:
+    """Items along a path of node ids: two for a link, three for guideline → category → outcome."""
+
+    kind: str  # one of KINDS
+    path: list[str]
+    items: int
+    overturned: int
+    overturn_rate: float | None
+    wilson_low: float
+    wilson_high: float
+
+
+@dataclass
+class Explorer:
+    """The diagram (nodes and links), the same links as flat table rows, and the totals."""
+
+    filters: Filters
+    nodes: list[Node] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    table: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, Any] = field(default_factory=dict)
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of the proportion ``successes / n``; (0, 1) when there is nothing to go on (n = 0)."""
+    if n < 0 or not 0 <= successes <= max(n, 0):
+        raise ValueError(f"need 0 <= successes <= n, got {successes} of {n}")
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    scale = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / scale
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / scale
+    # rounding can push a bound a hair past the edge the proportion sits on
+    return (0.0 if successes == 0 else max(0.0, centre - half)), (1.0 if successes == n else min(1.0, centre + half))
+
+
+def rate_fields(items: int, overturned: int) -> dict[str, Any]:
+    """Items, overturned, the overturn rate (None for no items) and its Wilson interval, as a dict."""
+    low, high = wilson_interval(overturned, items)
+    return {"items": items, "overturned": overturned, "overturn_rate": overturned / items if items else None,
+            "wilson_low": low, "wilson_high": high}
+
+
+def parse_filters(params: Mapping[str, Iterable[str]]) -> Filters:
+    """Validated filters from query parameters (name -> values); ExplorerError says what is wrong."""
+    unknown = sorted(set(params) - set(PARAMETERS))
+    if unknown:
+        raise ExplorerError(f"unknown parameter {unknown[0]!r}; the parameters are: {', '.join(PARAMETERS)}")
+    values = {name: [v.strip() for v in params.get(name, ()) if v.strip()] for name in PARAMETERS}
+    for name, given in values.items():
+        if len(given) > MAX_VALUES:
+            raise ExplorerError(f"too many values for {name!r} (at most {MAX_VALUES})")
+    if len(values["level"]) > 1 or (values["level"] and values["level"][0] not in LEVELS):
+        raise ExplorerError(f"level must be one of {', '.join(LEVELS)}, got {', '.join(values['level'])!r}")
+    names = {name: tuple(sorted({_local_name(name, v) for v in values[name]})) for name in SCHEMES}
+    years = tuple(sorted({_year(v) for v in values["year"]}))
+    return Filters(level=(values["level"] or ["guideline"])[0], year=years, **names)
+
+
+def _local_name(name: str, value: str) -> str:
+    base = f"{VOCAB}{SCHEMES[name]}/"
+    local = value[len(base):] if value.startswith(base) else value
+    if not _LOCAL.fullmatch(local):
+        raise ExplorerError(f"{name} {value!r} is not the name of a {SCHEMES[name]} concept (such as "
+                            f"{'cervical-spine' if name == 'region' else 'pharmaceuticals'}) nor its full IRI")
+    return local
+
+
+def _year(value: str) -> int:
+    if not re.fullmatch(r"\d{4}", value) or not 1900 <= int(value) <= 2100:
+        raise ExplorerError(f"year {value!r} is not a year between 1900 and 2100")
+    return int(value)
+
+
+def _items(filters: Filters, detail: bool) -> str:
+    """The filtered items with reviewer citations: ``?item ?o ?gl ?cat`` and, with ``detail``, ``?detail`` (chapter
+    IRI or topic text as the level prefers, "" for neither) and ``?detailIri`` (the chapter's, or "")."""
+    lines = ["?item imr:outcome ?o ; imr:citation ?c .", "?c imr:citationRole imr:IMRReviewer ; imr:guideline ?gl ."]
+    if filters.specialty or filters.year:
+        lines.insert(0, "?case imr:disputedItem ?item .")
+    if filters.category:
+        lines += [f"VALUES ?itemCat {{ {filters.iris('category')} }}", "?item imr:category ?itemCat ."]
+    else:
+        lines.append("OPTIONAL { ?item imr:category ?itemCat }")
+    if filters.region:
+        lines += [f"VALUES ?fRegion {{ {filters.iris('region')} }}", "?item imr:bodyRegion ?fRegion ."]
+    if filters.specialty:
+        lines += [f"VALUES ?fSpec {{ {filters.iris('specialty')} }}", "?case imr:reviewerSpecialty ?fSpec ."]
+    if filters.year:
+        lines += ["?case imr:decisionDate ?date .", f"FILTER(YEAR(?date) IN ({', '.join(map(str, filters.year))}))"]
+    binds = [f"BIND(COALESCE(?itemCat, <{NONE_IRI}>) AS ?cat)"]
+    if detail:
+        if filters.level != "guideline":
+            lines += ["OPTIONAL { ?c imr:chapter ?ch }", "OPTIONAL { ?c imr:topic ?t }"]
+        first, second = {"guideline": ("?no1", "?no2"), "chapter": ("?ch", "?t"), "topic": ("?t", "?ch")}[filters.level]
+        binds += [f'BIND(IF(BOUND({first}), STR({first}), COALESCE(STR({second}), "")) AS ?detail)',
+                  'BIND(IF(BOUND(?ch) && ?detail = STR(?ch), ?detail, "") AS ?detailIri)']
+    return "GRAPH ?g {\n  " + "\n  ".join(lines) + "\n}\n" + "\n".join(binds)
+
+
+def _label(var: str, label: str) -> str:
+    fallback = '"(no category)"' if var == "?cat" else f'REPLACE(STR({var}), "^.*/", "")'
+    return (f"OPTIONAL {{ GRAPH <{VOCAB_GRAPH}> {{ {var} skos:prefLabel {label}_ }} }} "
+            f"BIND(COALESCE({label}_, {fallback}) AS {label})")
+
+
+_GROUPS = {"path": ["?gl", "?detailIri", "?detail", "?cat", "?o"], "category-outcome": ["?cat", "?o"]}
+
+
+def _branch(filters: Filters, kind: str, keys: list[str]) -> str:
+    """One UNION branch: the filtered items counted per ``keys``, then the keys' labels looked up."""
+    # labels are joined after grouping, on variables every group binds (see guideline-citations-to-outcomes.rq)
+    labels = [_label(v, v + "Label") for v in ("?gl", "?cat", "?o") if v in keys]
+    if "?detail" in keys:
+        labels += [f'BIND(IF(?detailIri = "", <{NONE_IRI}>, IRI(?detailIri)) AS ?chKey)', _label("?chKey", "?chLabel"),
+                   'BIND(IF(?detailIri != "", ?chLabel, IF(?detail != "", ?detail, "(none)")) AS ?detailLabel)']
+    inner = _items(filters, "?detail" in keys).replace("\n", "\n    ")
+    return (f'{{ BIND("{kind}" AS ?kind)\n  {{ SELECT {" ".join(keys)} (COUNT(DISTINCT ?item) AS ?items)\n'
+            f"    WHERE {{\n    {inner}\n  }} GROUP BY {' '.join(keys)} }}\n  " + "\n  ".join(labels) + " }")
+
+
+def build_query(filters: Filters) -> str:
+    """One SELECT, a UNION of the distinct items per full path and per category → outcome (``?kind``), with labels."""
+    branches = [_branch(filters, kind, keys) for kind, keys in _GROUPS.items()]
+    return (_PREFIXES + "SELECT ?kind ?gl ?glLabel ?detailIri ?detailLabel ?cat ?catLabel ?o ?oLabel ?items\n"
+            "WHERE {\n  " + "\n  UNION\n  ".join(branches) + "\n}\n")
+
+
+def explorer_from_rows(rows: Iterable[Mapping[str, Any]], filters: Filters) -> Explorer:
+    """The explorer from :func:`build_query`'s rows (values as Python values or strings)."""
+    nodes: dict[str, Node] = {}
+    sums: dict[tuple[str, ...], list[int]] = {}  # (kind, *node ids) -> [items, overturned]
+    for row in rows:
+        kind = str(row.get("kind"))
+        if kind not in _GROUPS:
+            continue
+        ids = [_source_node(row, filters.level, nodes)] if kind == "path" else []
+        for var, column in (("cat", "category"), ("o", "outcome")):
+            iri, node_id = str(row[var]), column[0] + ":" + str(row[var])
+            nodes.setdefault(node_id, Node(node_id, column, column, str(row[var + "Label"]), "" if iri == NONE_IRI else iri))
+            ids.append(node_id)
+        items = int(row.get("items") or 0)
+        over = items if row["o"] == OVERTURNED else 0
+        adds = [(kind, *ids), ("source-category", *ids[:2]), ("source", ids[0])] if kind == "path" else \
+            [(kind, *ids), ("category", ids[0]), ("outcome", ids[1]), ("total",)]
+        for key in adds:
+            total = sums.setdefault(key, [0, 0])
+            total[0], total[1] = total[0] + items, total[1] + over
+    result = Explorer(filters, totals=rate_fields(*sums.get(("total",), (0, 0))))
+    for (kind, *ids), (items, over) in sums.items():
+        if kind in KINDS:
+            result.links.append(Link(kind, ids, **rate_fields(items, over)))
+        elif kind != "total":
+            nodes[ids[0]].items, nodes[ids[0]].overturned = items, over
+    order = {"source": 0, "category": 1, "outcome": 2}
+    result.nodes = sorted(nodes.values(), key=lambda n: (order[n.column], -n.items, n.label, n.id))
+    result.links.sort(key=lambda link: (KINDS.index(link.kind), -link.items, [nodes[i].label for i in link.path]))
+    result.table = [_table_row(link, nodes) for link in result.links]
+    return result
+
+
+def _source_node(row: Mapping[str, Any], level: str, nodes: dict[str, Node]) -> str:
+    gl, gl_label = str(row["gl"]), str(row["glLabel"])
+    if level == "guideline":
+        return nodes.setdefault("s:" + gl, Node("s:" + gl, "source", "guideline", gl_label, gl)).id
+    iri, label = str(row.get("detailIri") or ""), str(row.get("detailLabel") or "(none)")
+    node_id = f"s:{gl}|{iri or 'topic:' + label}"
+    return nodes.setdefault(node_id, Node(node_id, "source", "chapter" if iri else "topic", label, iri,
+                                          guideline=gl_label, guideline_iri=gl)).id
+
+
+def _table_row(link: Link, nodes: dict[str, Node]) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(_COLUMNS, "")
+    row["link"] = link.kind
+    for node in (nodes[i] for i in link.path):
+        if node.column != "source":
+            row[node.column], row[node.column + "_iri"] = node.label, node.iri
+        elif node.kind == "guideline":
+            row["guideline"], row["guideline_iri"] = node.label, node.iri
+        else:
+            row.update(guideline=node.guideline, guideline_iri=node.guideline_iri, detail=node.label, detail_iri=node.iri)
+    row.update({k: v for k, v in asdict(link).items() if k in _COLUMNS})
+    return row
+
+
+def explore(select: Select, filters: Filters) -> Explorer:
+    """Run the explorer's query through ``select`` and read the result."""
+    return explorer_from_rows(select(build_query(filters)), filters)
+
+
+def to_dict(explorer: Explorer) -> dict[str, Any]:
+    """The explorer as JSON-able data, with every parameter documented beside its value in this request."""
+    given = explorer.filters.params()
+    parameters = {name: {"description": text, "value": [v for k, v in given if k == name]}
+                  for name, text in PARAMETERS.items()}
+    parameters["level"]["value"] = explorer.filters.level
+    return {"parameters": parameters, "totals": explorer.totals, "nodes": [asdict(n) for n in explorer.nodes],
+            "links": [asdict(link) for link in explorer.links], "table": explorer.table}
+
+
+def to_csv(explorer: Explorer) -> str:
+    """The flat table as CSV: a header row, then one row per link (floats exact, None as an empty cell)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(_COLUMNS), lineterminator="\r\n")
+    writer.writeheader()
+    for row in explorer.table:
+        writer.writerow({k: "" if v is None else repr(v) if isinstance(v, float) else v for k, v in row.items()})
+    return out.getvalue()
+
+
+def items_query(filters: Filters, row: Mapping[str, Any]) -> str | None:
+    """A SPARQL query listing the items behind one table row (for the workbench); None if a key is not a clean IRI."""
+    conditions = []
+    for column, var in (("guideline_iri", "?gl"), ("category_iri", "?cat"), ("outcome_iri", "?o")):
+        iri = str(row.get(column) or "")
+        if column == "category_iri" and not iri and row.get("category"):
+            iri = NONE_IRI
+        if iri and not _IRI.fullmatch(iri):
+            return None
+        conditions += [f"{var} = <{iri}>"] if iri else []
+    if row.get("guideline_iri") and filters.level != "guideline":
+        detail = str(row.get("detail_iri") or ("" if row.get("detail") == "(none)" else row.get("detail") or ""))
+        conditions.append(f"?detail = {json.dumps(detail, ensure_ascii=False)}")  # a JSON string is a SPARQL one
+    inner = _items(filters, detail=True).replace("\n", "\n  ")
+    return (_PREFIXES + f"# The disputed items on one link of /explore ({row.get('link')})\n"
+            f"SELECT DISTINCT ?caseNumber ?item ?request ?outcome\nWHERE {{\n  {inner}\n"
+            f"  FILTER({' && '.join(conditions) or 'true'})\n"
+            "  OPTIONAL { GRAPH ?g { ?case imr:disputedItem ?item ; imr:caseNumber ?caseNumber } }\n"
+            "  OPTIONAL { GRAPH ?g { ?item imr:request ?request } }\n"
+            f"  {_label('?o', '?outcome')}\n}}\nORDER BY ?caseNumber ?item\n")
+
+
+_OPTION_PATTERNS = {"region": "?item imr:bodyRegion ?value .", "category": "?item imr:category ?value .",
+                    "specialty": "?case imr:disputedItem ?item ; imr:reviewerSpecialty ?value .",
+                    "year": "?case imr:disputedItem ?item ; imr:decisionDate ?date . BIND(YEAR(?date) AS ?value)"}
+
+
+def options_query() -> str:
+    """Every value each filter can take in the data, with how many items (with reviewer citations) have it."""
+    branches = [f'{{ BIND("{name}" AS ?filter) {{ SELECT ?value (COUNT(DISTINCT ?item) AS ?items) WHERE {{ GRAPH ?g {{ '
+                f"?item imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?gl . {pattern} }} }} "
+                "GROUP BY ?value }\n  " + ("BIND(STR(?value) AS ?label)" if name == "year" else _label("?value", "?label"))
+                + " }" for name, pattern in _OPTION_PATTERNS.items()]
+    return _PREFIXES + "SELECT ?filter ?value ?label ?items WHERE {\n  " + "\n  UNION\n  ".join(branches) + "\n}\n"
+
+
+def options_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Filter name -> [{value (concept name or year), label, items}], by label (years newest first)."""
+    options: dict[str, list[dict[str, Any]]] = {name: [] for name in _OPTION_PATTERNS}
+    for row in rows:
+        name, value = str(row.get("filter")), str(row.get("value"))
+        if name == "year" or (name in SCHEMES and value.startswith(f"{VOCAB}{SCHEMES[name]}/")):
+            local = value.rsplit("/", 1)[-1]
+            options[name].append({"value": local, "label": str(row.get("label") or local), "items": int(row["items"])})
+    for name, found in options.items():
+        found.sort(key=(lambda o: -int(o["value"])) if name == "year" else (lambda o: o["label"].lower()))
+    return options
+
+
+def filter_options(select: Select) -> dict[str, list[dict[str, Any]]]:
+    """Run :func:`options_query` through ``select``."""
+    return options_from_rows(select(options_query()))
