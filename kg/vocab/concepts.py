@@ -118,6 +118,7 @@ def load_vocabularies(vocab_dir: Path | None = None) -> dict[str, Vocabulary]:
     return dict(_load(Path(vocab_dir or VOCAB_DIR).resolve()))
 
 
+@lru_cache(maxsize=None)
 def vocabulary(scheme: str) -> Vocabulary:
     """The project's vocabulary of one scheme ("treatment", "category", "body-region", ...)."""
     vocabularies = _load(Path(VOCAB_DIR).resolve())
