@@ -9,25 +9,17 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pytest
-
 from kg.examples import example_queries
-from webapp import workbench
+from tests.browsing import BrowserSetup, Tab, browser, live_server, tab  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--disable-quic"]
-TIMEOUT_MS = 30_000
+BROWSER_SETUP = BrowserSetup(library="codemirror/lib/codemirror.js")
 IMR = "https://w3id.org/imr-kg/ontology#"
 CASE_NUMBERS = f"PREFIX imr: <{IMR}>\nSELECT ?case ?number WHERE {{ GRAPH ?g {{ ?case imr:caseNumber ?number }} }}\n" \
                "ORDER BY ?number"
 # The editor is CodeMirror: its wrapper element carries the editor object.
+EDITOR = ".CodeMirror"
 GET_EDITOR_TEXT = "() => document.querySelector('.CodeMirror').CodeMirror.getValue()"
 SET_EDITOR_TEXT = "(text) => document.querySelector('.CodeMirror').CodeMirror.setValue(text)"
 CHART_DRAWN = """() => {
@@ -35,81 +27,6 @@ CHART_DRAWN = """() => {
   const chart = window.Chart && window.Chart.getChart(canvas);
   return Boolean(chart) && canvas.width > 0 && canvas.height > 0 && canvas.getBoundingClientRect().height > 0;
 }"""
-
-
-@dataclass
-class Tab:
-    """A browser page plus what it did: every URL it requested and its script errors."""
-
-    page: object
-    base: str
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def open(self, path: str) -> None:
-        self.page.goto(self.base + path)  # type: ignore[attr-defined]
-        self.page.wait_for_selector(".CodeMirror")  # type: ignore[attr-defined]
-
-    def shot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / name
-        self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
-        assert path.stat().st_size > 0
-        return path
-
-    def assert_stayed_local(self) -> None:
-        """Nothing the page loaded came from anywhere but the test server; no script error, no CSP refusal."""
-        assert self.requests, "the page made no request at all?"
-        for url in self.requests:
-            parts = urlsplit(url)
-            assert parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1", url
-        assert not self.errors, self.errors
-
-
-@pytest.fixture(scope="module")
-def live_server(built_store_path: Path) -> Iterator[str]:
-    """The app served by waitress on a free port of 127.0.0.1, in a thread; yields its base URL."""
-    from webapp import create_app
-    from webapp.serve import ServerThread
-    from webapp.store import close_app
-
-    app = create_app({"TESTING": True, "STORE_PATH": str(built_store_path)})
-    try:
-        with ServerThread(app) as server:
-            yield server.url
-    finally:
-        close_app(app)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Headless Debian Chromium under Playwright. Missing pieces fail the tests with what to run."""
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium. "
-                    "Install it with the set-up script: KG_BROWSER_TESTS=1 bash scripts/setup.sh")
-    if not (workbench.NODE_MODULES / "codemirror/lib/codemirror.js").is_file():
-        pytest.fail("webapp/node_modules is missing: run `bash scripts/setup.sh` (it runs npm ci --prefix webapp)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def tab(browser, live_server: str) -> Iterator[Tab]:
-    """A fresh browser context and page at 1280 px, recording its requests and errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    found = Tab(page, live_server)
-    context.on("request", lambda request: found.requests.append(request.url))
-    page.on("pageerror", lambda error: found.errors.append(f"script error: {error}"))
-    page.on("console", lambda message: found.errors.append(f"console: {message.text}")
-            if "Content Security Policy" in message.text else None)
-    yield found
-    context.close()
 
 
 def sparql_json(base: str, query: str) -> dict:
@@ -133,7 +50,7 @@ def test_example_runs_with_table_and_chart(tab: Tab) -> None:
     expected = sparql_json(tab.base, example.sparql)["results"]["bindings"]
     assert expected, "the example has no rows over the bundled letters"
 
-    tab.open("/query")
+    tab.open("/query", wait_for=EDITOR)
     assert "PREFIX imr:" in page.evaluate(GET_EDITOR_TEXT)
     tab.shot("workbench-start.png")
 
@@ -181,7 +98,7 @@ def test_query_in_the_url_runs_and_links_iris(tab: Tab) -> None:
     no chart. ?example=NAME loads and runs that example."""
     page = tab.page
     expected = sparql_json(tab.base, CASE_NUMBERS)["results"]["bindings"]
-    tab.open("/query?" + urlencode({"query": CASE_NUMBERS}))
+    tab.open("/query?" + urlencode({"query": CASE_NUMBERS}), wait_for=EDITOR)
     wait_for_rows(tab)
     assert page.evaluate(GET_EDITOR_TEXT) == CASE_NUMBERS
     assert page.locator("#row-count").inner_text() == rows_text(len(expected))
@@ -192,7 +109,7 @@ def test_query_in_the_url_runs_and_links_iris(tab: Tab) -> None:
     assert not page.locator("#chart-box").is_visible()
     tab.shot("workbench-query-in-url.png")
 
-    tab.open("/query?example=specialty-vs-outcome")
+    tab.open("/query?example=specialty-vs-outcome", wait_for=EDITOR)
     wait_for_rows(tab)
     assert page.evaluate(GET_EDITOR_TEXT) == example_queries()["specialty-vs-outcome"].sparql
     assert page.locator(".example.selected button").get_attribute("data-example") == "specialty-vs-outcome"
@@ -202,7 +119,7 @@ def test_query_in_the_url_runs_and_links_iris(tab: Tab) -> None:
 def test_invalid_query_shows_the_error(tab: Tab) -> None:
     """A query with a syntax error, run with Ctrl+Enter, shows the server's message in the error box."""
     page = tab.page
-    tab.open("/query")
+    tab.open("/query", wait_for=EDITOR)
     page.evaluate(SET_EDITOR_TEXT, "SELECT ?x WHERE { ?x ")
     page.click(".CodeMirror")
     page.keyboard.press("Control+Enter")
@@ -223,7 +140,7 @@ def test_invalid_query_shows_the_error(tab: Tab) -> None:
 def test_paging_construct_and_copy_link(tab: Tab) -> None:
     """More rows than a page: the pager turns pages. CONSTRUCT shows Turtle. Copy link gives the query's URL."""
     page = tab.page
-    tab.open("/query")
+    tab.open("/query", wait_for=EDITOR)
     page.evaluate(SET_EDITOR_TEXT, "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 250")
     page.click("#run-button")
     wait_for_rows(tab)

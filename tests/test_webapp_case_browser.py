@@ -5,92 +5,12 @@ fail, they are never skipped. Screenshots go to tests/artifacts/case-*.png.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
+from tests.browsing import BrowserSetup, Tab, browser, live_server, tab  # noqa: F401
 
-import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--disable-quic"]
-TIMEOUT_MS = 30_000
+# the case page needs nothing from node_modules; a console error of any kind fails its tests
+BROWSER_SETUP = BrowserSetup(who="the case page browser tests", console_errors=True)
 CASE = "/case/CM14-0166055"
-
-
-@dataclass
-class Tab:
-    """A browser page plus what it did: every URL it requested and its script errors."""
-
-    page: object
-    base: str
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def open(self, path: str) -> None:
-        self.page.goto(self.base + path)  # type: ignore[attr-defined]
-        self.page.wait_for_selector("#letter-text mark")  # type: ignore[attr-defined]
-
-    def shot(self, name: str, full_page: bool = True) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / name
-        self.page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
-        assert path.stat().st_size > 0
-        return path
-
-    def assert_stayed_local(self) -> None:
-        """Nothing the page loaded came from anywhere but the test server; no script error, no CSP refusal."""
-        assert self.requests, "the page made no request at all?"
-        for url in self.requests:
-            parts = urlsplit(url)
-            assert parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1", url
-        assert not self.errors, self.errors
-
-
-@pytest.fixture(scope="module")
-def live_server(built_store_path: Path) -> Iterator[str]:
-    """The app served by waitress on a free port of 127.0.0.1, in a thread; yields its base URL."""
-    from webapp import create_app
-    from webapp.serve import ServerThread
-    from webapp.store import close_app
-
-    app = create_app({"TESTING": True, "STORE_PATH": str(built_store_path)})
-    try:
-        with ServerThread(app) as server:
-            yield server.url
-    finally:
-        close_app(app)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Headless Debian Chromium under Playwright. A missing browser fails the tests with what to run."""
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: the case page browser tests need Debian's chromium. "
-                    "Install it with the set-up script: KG_BROWSER_TESTS=1 bash scripts/setup.sh")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def tab(browser, live_server: str) -> Iterator[Tab]:
-    """A fresh browser context and page at 1280 px, recording its requests and errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    found = Tab(page, live_server)
-    context.on("request", lambda request: found.requests.append(request.url))
-    page.on("pageerror", lambda error: found.errors.append(f"script error: {error}"))
-    page.on("console", lambda message: found.errors.append(f"console: {message.text}")
-            if "Content Security Policy" in message.text or message.type == "error" else None)
-    yield found
-    context.close()
+HIGHLIGHTS = "#letter-text mark"
 
 
 def fact_ids(tab: Tab, kind_start: str) -> list[str]:
@@ -109,7 +29,7 @@ def test_highlights_exist_for_item_diagnosis_and_citations(tab: Tab) -> None:
     """The letter text carries a highlight for the item's request, the diagnosis and both citations, and the
     highlighted words are the words the facts were read from."""
     page = tab.page
-    tab.open(CASE)
+    tab.open(CASE, wait_for=HIGHLIGHTS)
     items, diagnoses = fact_ids(tab, "disputed item"), fact_ids(tab, "diagnosis")
     citations = fact_ids(tab, "guideline citation")
     assert len(items) == 1 and len(diagnoses) == 1 and len(citations) == 2, (items, diagnoses, citations)
@@ -130,7 +50,7 @@ def test_pointing_at_a_fact_lights_its_words(tab: Tab) -> None:
     """Hovering the item's heading gives its words the active class and scrolls them into the letter pane;
     leaving takes it away. Focusing a diagnosis by keyboard does the same for the diagnosis."""
     page = tab.page
-    tab.open(CASE)
+    tab.open(CASE, wait_for=HIGHLIGHTS)
     item_id = fact_ids(tab, "disputed item")[0]
     page.hover("#item-1 .item-head h3")
     page.wait_for_function("(id) => document.querySelectorAll(`#letter-text mark.active`).length > 0 && "
@@ -160,7 +80,7 @@ def test_clicking_a_highlight_shows_its_facts(tab: Tab) -> None:
     """Clicking the region's words inside the request opens the panel with both facts (the item and the body
     region), each with its kind and a link to its page; Escape closes it."""
     page = tab.page
-    tab.open(CASE)
+    tab.open(CASE, wait_for=HIGHLIGHTS)
     assert not page.locator("#fact-panel").is_visible()
     page.click("#letter-text mark.nested")
     page.wait_for_selector("#fact-panel", state="visible")
@@ -194,7 +114,7 @@ def test_item_page_and_narrow_window(tab: Tab) -> None:
     """The item page shows the item's lines of the letter, highlighted, with the same behaviour; at 800 px
     the case page stacks the letter under the facts."""
     page = tab.page
-    tab.open(CASE + "/item/1")
+    tab.open(CASE + "/item/1", wait_for=HIGHLIGHTS)
     assert page.locator("#letter-text mark").count() >= 5
     assert "Case Number" not in page.locator("#letter-text").inner_text()
     page.hover("#item-1 .rationale")
@@ -202,7 +122,7 @@ def test_item_page_and_narrow_window(tab: Tab) -> None:
     tab.shot("case-item-page.png")
 
     page.set_viewport_size({"width": 800, "height": 900})
-    tab.open(CASE)
+    tab.open(CASE, wait_for=HIGHLIGHTS)
     facts_box = page.locator(".case-facts").bounding_box()
     letter_box = page.locator(".case-letter").bounding_box()
     assert facts_box and letter_box and letter_box["y"] >= facts_box["y"] + facts_box["height"] - 1
