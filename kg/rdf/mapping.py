@@ -18,6 +18,11 @@ from kg.record import CaseRecord, Citation, Item, Span
 _FORMATS = {"markdown": "text/markdown", "text": "text/plain", "html": "text/html", "pdf": "application/pdf"}
 _DATES = (("date_assigned", IMR.dateAssigned), ("decision_date", IMR.decisionDate),
           ("application_received", IMR.applicationReceived))
+# The dated events a case refers to, each its own node: (record field, IRI segment, link, class, date property).
+_EVENTS = (
+    ("date_of_injury", "injury", IMR.injury, IMR.Injury, IMR.dateOfInjury),
+    ("ur_denial_date", "utilization-review", IMR.utilizationReview, IMR.UtilizationReview, IMR.denialDate),
+)
 _PRIORITIES = {"Standard": IMR.Standard, "Expedited": IMR.Expedited}
 _OUTCOMES = {"Upheld": "upheld", "Overturned": "overturned"}
 
@@ -112,20 +117,15 @@ def _case(b: _Builder) -> None:
         b.evidence(b.case, IMR.evidence, r.field_spans.get(name), b.case, f"span/{name.replace('_', '-')}")
     b.evidence(b.case, IMR.evidence, r.field_spans.get("case_number"), b.case, "span/case-number")
     b.add(b.case, IMR.priority, _PRIORITIES.get(r.priority or ""))
-    if r.date_of_injury:
-        injury = mint.part_iri(b.case, "injury")
-        b.add(b.case, IMR.injury, injury)
-        b.add(injury, RDF.type, IMR.Injury)
-        b.add(injury, IMR.dateOfInjury, _date(r.date_of_injury))
-        b.add(injury, PROV.wasDerivedFrom, b.letter)
-        b.evidence(injury, IMR.evidence, r.field_spans.get("date_of_injury"), injury)
-    if r.ur_denial_date:
-        review = mint.part_iri(b.case, "utilization-review")
-        b.add(b.case, IMR.utilizationReview, review)
-        b.add(review, RDF.type, IMR.UtilizationReview)
-        b.add(review, IMR.denialDate, _date(r.ur_denial_date))
-        b.add(review, PROV.wasDerivedFrom, b.letter)
-        b.evidence(review, IMR.evidence, r.field_spans.get("ur_denial_date"), review)
+    for field, name, link, cls, prop in _EVENTS:
+        value = getattr(r, field)
+        if value:
+            node = mint.part_iri(b.case, name)
+            b.add(b.case, link, node)
+            b.add(node, RDF.type, cls)
+            b.add(node, prop, _date(value))
+            b.add(node, PROV.wasDerivedFrom, b.letter)
+            b.evidence(node, IMR.evidence, r.field_spans.get(field), node)
     for mention in r.specialty_mentions:
         if mention.concept_id:
             b.add(b.case, IMR.reviewerSpecialty, mint.concept_iri("specialty", mention.concept_id))
