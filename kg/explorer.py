@@ -175,7 +175,7 @@ def _items(filters: Filters, detail: bool) -> str:
     else:
         lines.append("OPTIONAL { ?item imr:category ?itemCat }")
     if filters.region:
-        lines += [f"VALUES ?fRegion {{ {filters.iris('region')} }}", "?item imr:bodyRegion ?fRegion ."]
+        lines.append("?item imr:bodyRegion ?itemRegion .")
     if filters.specialty:
         lines += [f"VALUES ?fSpec {{ {filters.iris('specialty')} }}", "?case imr:reviewerSpecialty ?fSpec ."]
     if filters.year:
@@ -187,7 +187,12 @@ def _items(filters: Filters, detail: bool) -> str:
         first, second = {"guideline": ("?no1", "?no2"), "chapter": ("?ch", "?t"), "topic": ("?t", "?ch")}[filters.level]
         binds += [f'BIND(IF(BOUND({first}), STR({first}), COALESCE(STR({second}), "")) AS ?detail)',
                   'BIND(IF(BOUND(?ch) && ?detail = STR(?ch), ?detail, "") AS ?detailIri)']
-    return "GRAPH ?g {\n  " + "\n  ".join(lines) + "\n}\n" + "\n".join(binds)
+    after = []
+    if filters.region:
+        # a region filter includes the regions below it: "spine" keeps cervical, thoracic and lumbar items
+        after = [f"VALUES ?fRegion {{ {filters.iris('region')} }}",
+                 f"GRAPH <{VOCAB_GRAPH}> {{ ?itemRegion skos:broader* ?fRegion }}"]
+    return "GRAPH ?g {\n  " + "\n  ".join(lines) + "\n}\n" + "\n".join(after + binds)
 
 
 def _label(var: str, label: str) -> str:

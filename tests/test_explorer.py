@@ -282,3 +282,12 @@ def test_csv_has_the_json_rows(store: KGStore) -> None:
     assert data["parameters"]["level"]["value"] == "topic"
     assert math.isclose(sum(r["items"] for r in data["table"] if r["link"] == "category-outcome"),
                         data["totals"]["items"])
+
+
+def test_region_filter_follows_the_hierarchy(store: KGStore) -> None:
+    """A broader region keeps the items of the regions below it: spine = cervical + thoracic + lumbar items."""
+    spine = explore(store.select, parse_filters({"region": ["spine"]})).totals["items"]
+    parts = store.select(
+        "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { GRAPH ?g { ?i imr:bodyRegion ?r } "
+        "VALUES ?r { br:cervical-spine br:thoracic-spine br:lumbar-spine } }")[0]["n"]
+    assert spine == parts > 0
