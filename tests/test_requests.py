@@ -20,7 +20,7 @@ from kg.extract.requests import laterality_of, read_request
                      "Physical Medicine", ["lumbar spine", "thoracic spine"], id="two-regions"),
         pytest.param("Flurbiprofen 20%/Cyclobenzaprine 10% cream 180gm",
                      "compounded topical (flurbiprofen/cyclobenzaprine)", "Pharmaceuticals", [], id="compound"),
-        pytest.param("Facet injection at L4-5 and L5-S1", None, "Injections", ["lumbar spine"], id="spine-level"),
+        pytest.param("Facet injection at L4-5 and L5-S1", None, "Injections", [], id="spine-level-is-not-a-region"),
         pytest.param("Zorbitrex 5mg #30", "zorbitrex", "Pharmaceuticals", [], id="unknown-drug"),
     ],
 )
@@ -51,7 +51,11 @@ def test_treatment_category_regions(heading: str, treatment: str | None, categor
         pytest.param("Physical therapy 2x6 for the right shoulder", 12, "session", "2 per week", "6 weeks",
                      id="shorthand"),
         pytest.param("Lidoderm 5% patches #30", 30, "patch", None, None, id="patches"),
-        pytest.param("Acupuncture twice a week for four weeks", None, None, "2 per week", "4 weeks", id="words"),
+        pytest.param("Acupuncture twice a week for four weeks", 8, "session", "2 per week", "4 weeks", id="words"),
+        pytest.param("Left knee Synvisc injections x3", 3, "injection", None, None, id="times-suffix"),
+        pytest.param("Physical therapy 2 times per week for 4 weeks for the right hip", 8, "session", "2 per week",
+                     "4 weeks", id="rate-times-duration"),
+        pytest.param("Tramadol ER 100mg x 30 days", None, None, None, "30 days", id="x-days-is-a-duration"),
     ],
 )
 def test_amounts(heading: str, quantity, unit, frequency, duration) -> None:

@@ -116,3 +116,19 @@ def test_numbered_diagnoses() -> None:
     """Numbered diagnosis lists lose their numbers."""
     found = extract_diagnoses("The patient's diagnoses include: 1) cervical sprain; 2) lumbar radiculopathy.", 0)
     assert [d.label for d in found] == ["cervical sprain", "lumbar radiculopathy"]
+
+
+def test_diagnoses_as_follows_and_parentheses() -> None:
+    """"as follows:" is not part of the first diagnosis; a parenthesis does not stop the ICD-10-CM link."""
+    found = extract_diagnoses("The diagnoses are as follows: cervical radiculopathy, right C6; obesity (body mass "
+                              "index 32).", 0)
+    assert [(d.label, d.icd10) for d in found] == [("cervical radiculopathy, right C6", "M54.12"),
+                                                   ("obesity (body mass index 32)", "E66.9")]
+
+
+def test_long_diagnosis_after_with_and_is_split() -> None:
+    """"A with B and C" splits before C when C is a diagnosis of its own, not when it finishes B."""
+    found = extract_diagnoses("Diagnoses include cervical disc herniation at C6-7 with left C7 radiculopathy and "
+                              "myofascial pain syndrome of the left upper trapezius.", 0)
+    assert [d.label for d in found] == ["cervical disc herniation at C6-7 with left C7 radiculopathy",
+                                        "myofascial pain syndrome of the left upper trapezius"]

@@ -31,16 +31,15 @@ _RATE_RE = re.compile(
     rf"(?:a|an|per|each|every|/)\s*(?P<period>{_PERIOD})\b", re.IGNORECASE)
 _SHORTHAND_RE = re.compile(r"\b(?P<times>\d{1,2})\s*[x\u00d7]\s*(?P<weeks>\d{1,2})\b(?!\s*(?:mg|cm|mm|ml))", re.IGNORECASE)
 _DURATION_RE = re.compile(
-    rf"(?:\bfor\s+(?:a\s+(?:total\s+of\s+)?)?(?P<n>{_NUM})\s*(?P<unit>days?|weeks?|months?|years?)\b"
+    rf"(?:(?:\bfor|(?<![a-z])x)\s*(?:a\s+(?:total\s+of\s+)?)?(?P<n>{_NUM})\s*(?P<unit>days?|weeks?|months?|years?)\b"
     rf"|\b(?P<n2>\d+)[- ](?P<unit2>day|week|month)\b(?!s))", re.IGNORECASE)
 _HASH_RE = re.compile(r"(?:#|\bqty:?\s*|\bquantity:?\s*|\bnumber\s+)(?P<n>\d+)\b", re.IGNORECASE)
 _COUNT_RE = re.compile(rf"(?<!for\s)(?<!x\s)\b(?P<n>{_NUM})\s+(?:additional\s+|more\s+|further\s+|initial\s+)?{_UNIT_WORD}\b(?!\s*(?:a|an|per|each|/)\s+{_PERIOD})",
                        re.IGNORECASE)
+_TIMES_RE = re.compile(r"(?:(?<=\s)|(?<=[a-z]))[x\u00d7]\s?(?P<n>\d{1,3})\b(?!\s*(?:mg|mcg|ml|%|/|-|days?|weeks?|months?|years?)\b)", re.IGNORECASE)
 _LEADING_RE = re.compile(rf"^\s*(?P<n>\d+)\s+(?=[a-z])", re.IGNORECASE)
 _DRUG_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|gm|gms|ml|%)(?![a-z])|#\s*\d+|\b(?:tablets?|capsules?|cream|gel|"
                       r"ointment|lotion|patch(?:es)?|solution|spray|ER|XR|SR|CR)\b", re.IGNORECASE)
-_SPINE_LEVEL_RE = re.compile(r"\b(?P<level>[CTLS])\d(?:\s*[-/]\s*(?:[CTLS])?\d)?\b")
-_LEVEL_REGIONS = {"C": "cervical-spine", "T": "thoracic-spine", "L": "lumbar-spine", "S": "lumbar-spine"}
 _FORM_UNITS = (("capsule", "capsule"), ("patch", "patch"), ("cream", "unit"), ("gel", "unit"), ("injection", "injection"))
 
 
@@ -115,14 +114,6 @@ def _regions(request: str, facts: RequestFacts) -> None:
             facts.body_region_ids.append(match.concept.id)
             facts.body_regions.append(match.concept.pref_label)
             facts.region_spans.append((match.start, match.end))
-    if facts.body_region_ids:
-        return
-    for level in _SPINE_LEVEL_RE.finditer(request):
-        concept = regions.get(_LEVEL_REGIONS[level["level"]])
-        if concept is not None and concept.id not in facts.body_region_ids:
-            facts.body_region_ids.append(concept.id)
-            facts.body_regions.append(concept.pref_label)
-            facts.region_spans.append(level.span())
 
 
 def _amounts(request: str, facts: RequestFacts) -> None:
@@ -151,6 +142,21 @@ def _amounts(request: str, facts: RequestFacts) -> None:
         facts.quantity = int(leading["n"])
         unit = re.search(_UNIT_WORD, request, re.IGNORECASE)
         facts.unit = _COUNT_UNITS.get(unit["unit"].lower().rstrip("s"), "unit") if unit else "unit"
+    elif (times := _TIMES_RE.search(request)) and free(times):
+        # "Synvisc injections x3": three of them
+        facts.quantity = int(times["n"])
+        unit = re.search(_UNIT_WORD, request, re.IGNORECASE)
+        facts.unit = _COUNT_UNITS.get(unit["unit"].lower().rstrip("s"), "unit") if unit else "unit"
+    else:
+        _quantity_from_rate(facts)
+
+
+def _quantity_from_rate(facts: RequestFacts) -> None:
+    """"2 times per week for 4 weeks" with no count of its own: 8 sessions."""
+    rate = re.fullmatch(r"(\d+) per (week|month|day)", facts.frequency or "")
+    span = re.fullmatch(r"(\d+) (week|month|day)s?", facts.duration or "")
+    if rate and span and rate[2] == span[2]:
+        facts.quantity, facts.unit = int(rate[1]) * int(span[1]), "session"
 
 
 def _rate_text(match: re.Match[str]) -> str:

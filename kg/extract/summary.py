@@ -16,14 +16,21 @@ from kg.vocab.icd10 import link_icd10
 _SENTENCE_END = r"(?:\.(?=\s+[A-Z(\"']|\s*$)|\.$)"
 _DIAGNOSIS_RES = (
     re.compile(r"\b(?:diagnoses|diagnosis|dx)\s*(?:include[sd]?|are|is|were|was|consist\s+of|of|:)?\s*:?\s+"
+               r"(?:(?:as\s+)?follows\s*:\s*)?"
                r"(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE),
     re.compile(r"\bdiagnosed\s+with\s+(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE),
 )
+# The sentence that lists the treatment history, in the wordings letters use.
+_HISTORY = r"(?:treatments?|care|therapy|management)"
 _TREATMENT_RE = re.compile(
-    r"(?P<lead>(?:(?:other\s+)?(?:prior|previous|past)\s+)?treatments?(?:\s+to\s+date)?\s+(?:(?:has|have)\s+"
-    r"(?:included|consisted\s+of|involved)|includes|consists\s+of)|(?:other\s+)?(?:prior|previous|past)\s+treatments?\s+(?:include[sd]?|"
-    r"consisted\s+of|were)|(?:has|have)\s+(?:\w+\s+)?been\s+treated\s+(?:\w+\s+)?with|treatment\s+history\s+"
-    r"(?:includes|included)|(?:prior|previous)\s+treatments?\s*:)\s*(?P<list>.+?)" + _SENTENCE_END,
+    r"(?P<lead>"
+    rf"(?:(?:other\s+)?(?:prior|previous|past|conservative)\s+)?{_HISTORY}(?:\s+to\s+date)?\s+"
+    r"(?:(?:has|have)\s+(?:included|consisted\s+of|involved)|includes|consists\s+of)"
+    r"|(?:other\s+)?(?:prior|previous|past)\s+treatments?\s+(?:include[sd]?|consisted\s+of|were)"
+    r"|(?:has|have|was|were)\s+(?:\w+\s+)?(?:been\s+)?treated\s+(?:\w+\s+)?with"
+    r"|(?:has|have)\s+(?:\w+\s+)?tried"
+    r"|treatment\s+history\s+(?:includes|included)|(?:prior|previous)\s+treatments?\s*:"
+    r")\s*(?P<list>.+?)" + _SENTENCE_END,
     re.IGNORECASE)
 _UNDERWENT_SENTENCE_RE = re.compile(r"\bunderwent\s+(?:an?\s+|the\s+)?(?P<list>[^.]+?)" + _SENTENCE_END,
                                     re.IGNORECASE)
@@ -65,7 +72,7 @@ def extract_diagnoses(summary: str, offset: int) -> list[Diagnosis]:
         label = re.sub(r"^(?:an?|the)\s+", "", label, flags=re.IGNORECASE)
         if not label:
             continue
-        link = link_icd10(label)
+        link = link_icd10(re.sub(r"\s*\([^()]*\)", "", label) or label)
         diagnoses.append(Diagnosis(label, link.code if link else None, link.label if link else None,
                                    (offset + end - len(label), offset + end)))
     return diagnoses
@@ -149,7 +156,8 @@ def _split_conjoined(text: str, piece: tuple[int, int], min_words: int) -> list[
     for joint in re.finditer(r"\s+and\s+", text[s:e]):
         a, b = s + joint.start(), s + joint.end()
         right = re.split(r"\s+and\s+", text[b:e], maxsplit=1)[0]
-        if (_BINDS_AND_RE.search(text[s:a]) or _is_region(right)
+        binds = _BINDS_AND_RE.search(text[s:a]) and len(re.findall(r"[A-Za-z][\w'-]*", right)) < 3
+        if (binds or _is_region(right)
                 or any(m.start < joint.start() < m.end for m in spanning)
                 or len(re.findall(r"[A-Za-z][\w'-]*", right)) < min_words):
             continue
