@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kg.errors import KGError
-from kg.namespaces import IMR, PREFIXES
+from kg.namespaces import PREFIXES
 
 DEFAULT_STORE = Path(os.environ.get("KG_STORE", "data"))
 LOCK_NAME = ".kg-write.lock"

@@ -68,10 +68,10 @@ class PreparedQueryProcessor(SPARQLProcessor):
     are rdflib's own reusable form, so the answers are the same.
     """
 
-    def query(self, strOrQuery, initBindings={}, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]
         if isinstance(strOrQuery, str):
             strOrQuery = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
-        return evalQuery(self.graph, strOrQuery, initBindings, base)
+        return evalQuery(self.graph, strOrQuery, initBindings or {}, base)
 
 
 plugin.register("sparql", Processor, "kg.validate", "PreparedQueryProcessor")

@@ -1,8 +1,9 @@
 """Shared by the browser tests: the app on a real server, Debian's Chromium under Playwright, a recording tab.
 
-A browser test module imports the fixtures (pytest finds imported fixtures) and says what its pages need::
+tests/conftest.py loads this module as a plugin, so its fixtures are everywhere; a browser test module only
+says what its pages need::
 
-    from tests.browsing import BrowserSetup, Tab, browser, live_server, tab  # noqa: F401
+    from tests.browsing import BrowserSetup, Tab
 
     BROWSER_SETUP = BrowserSetup(library="chart.js/dist/chart.umd.js")
 

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The browser tests' server, Chromium and tab fixtures.
+pytest_plugins = ["tests.browsing"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "letters"
 SEED = DATA_DIR / "seed" / "CM14-0166055.md"

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from tests.conftest import DATA_DIR, SEED
+from tests.conftest import SEED
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import urllib.request
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from kg.examples import example_queries
-from tests.browsing import BrowserSetup, Tab, browser, live_server, tab  # noqa: F401
+from tests.browsing import BrowserSetup, Tab
 
 BROWSER_SETUP = BrowserSetup(library="codemirror/lib/codemirror.js")
 IMR = "https://w3id.org/imr-kg/ontology#"

@@ -5,7 +5,7 @@ fail, they are never skipped. Screenshots go to tests/artifacts/case-*.png.
 """
 from __future__ import annotations
 
-from tests.browsing import BrowserSetup, Tab, browser, live_server, tab  # noqa: F401
+from tests.browsing import BrowserSetup, Tab
 
 # the case page needs nothing from node_modules; a console error of any kind fails its tests
 BROWSER_SETUP = BrowserSetup(who="the case page browser tests", console_errors=True)

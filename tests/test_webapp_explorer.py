@@ -5,7 +5,6 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest

@@ -9,7 +9,7 @@ import json
 import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browsing import BrowserSetup, Tab, browser, live_server, tab  # noqa: F401
+from tests.browsing import BrowserSetup, Tab
 
 BROWSER_SETUP = BrowserSetup(library="chart.js/dist/chart.umd.js")
 RATE_COLUMN = 7  # "Overturn rate" in the links table

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from tests.browsing import BrowserSetup, Tab, browser, live_server, tab  # noqa: F401
+from tests.browsing import BrowserSetup, Tab
 
 BROWSER_SETUP = BrowserSetup(library="cytoscape/dist/cytoscape.min.js", install="Install it with")
 CASE = "https://w3id.org/imr-kg/case/CM14-0166055"

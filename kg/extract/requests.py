@@ -37,7 +37,7 @@ _HASH_RE = re.compile(r"(?:#|\bqty:?\s*|\bquantity:?\s*|\bnumber\s+)(?P<n>\d+)\b
 _COUNT_RE = re.compile(rf"(?<!for\s)(?<!x\s)\b(?P<n>{_NUM})\s+(?:additional\s+|more\s+|further\s+|initial\s+)?{_UNIT_WORD}\b(?!\s*(?:a|an|per|each|/)\s+{_PERIOD})",
                        re.IGNORECASE)
 _TIMES_RE = re.compile(r"(?:(?<=\s)|(?<=[a-z]))[x\u00d7]\s?(?P<n>\d{1,3})\b(?!\s*(?:mg|mcg|ml|%|/|-|days?|weeks?|months?|years?)\b)", re.IGNORECASE)
-_LEADING_RE = re.compile(rf"^\s*(?P<n>\d+)\s+(?=[a-z])", re.IGNORECASE)
+_LEADING_RE = re.compile(r"^\s*(?P<n>\d+)\s+(?=[a-z])", re.IGNORECASE)
 _DRUG_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|gm|gms|ml|%)(?![a-z])|#\s*\d+|\b(?:tablets?|capsules?|cream|gel|"
                       r"ointment|lotion|patch(?:es)?|solution|spray|ER|XR|SR|CR)\b", re.IGNORECASE)
 _FORM_UNITS = (("capsule", "capsule"), ("patch", "patch"), ("cream", "unit"), ("gel", "unit"), ("injection", "injection"))
