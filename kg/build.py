@@ -240,7 +240,7 @@ def _update_rejected(store: KGStore, sources: list[str], rejections: list[tuple[
     store.replace_graphs({REJECTED_GRAPH: kept + graph})
 
 
-def _literal_or_iri(term: object) -> object:
+def _literal_or_iri(term: object) -> URIRef | Literal:
     import pyoxigraph as ox
 
     if isinstance(term, ox.NamedNode):

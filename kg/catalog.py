@@ -22,6 +22,7 @@ def letter_graph(store: KGStore, key: str) -> Graph:
     """One letter's graph, read back from the store into rdflib."""
     graph = Graph()
     data = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(mint.letter_graph(key))))
+    assert data is not None  # with no output stream, dump returns the serialization
     graph.parse(data=data.decode("utf-8"), format="nt")
     return graph
 

@@ -247,7 +247,7 @@ def delete(case_numbers: tuple[str, ...], store_path: Path) -> None:
     sys.exit(1 if missing else 0)
 
 
-COMMANDS = (build, validate, query, load, export, stats, delete)
+COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, stats, delete)
 
 
 @click.command()

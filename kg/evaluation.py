@@ -146,11 +146,12 @@ def score_record(record: dict, gold: dict, source: str = "", gold_path: str = ""
         pred_dx = [d if isinstance(d, dict) else {"label": d} for d in record.get("diagnoses") or []]
         s.phrases("diagnoses", [text(d.get("text", d.get("label"))) for d in gold_dx],
                   [text(d.get("label", d.get("text"))) for d in pred_dx])
-        want = {text(d.get("icd10")) for d in gold_dx} - {""}
-        have = {text(d.get("icd10")) for d in pred_dx} - {""}
-        s.count("icd10", tp=len(want & have), fp=len(have - want), fn=len(want - have))
-        s.mismatches += [f"icd10: missing {code!r}" for code in sorted(want - have)]
-        s.mismatches += [f"icd10: unexpected {code!r}" for code in sorted(have - want)]
+        want_codes = {text(d.get("icd10")) for d in gold_dx} - {""}
+        have_codes = {text(d.get("icd10")) for d in pred_dx} - {""}
+        s.count("icd10", tp=len(want_codes & have_codes), fp=len(have_codes - want_codes),
+                fn=len(want_codes - have_codes))
+        s.mismatches += [f"icd10: missing {code!r}" for code in sorted(want_codes - have_codes)]
+        s.mismatches += [f"icd10: unexpected {code!r}" for code in sorted(have_codes - want_codes)]
     if "prior_treatments" in gold:
         s.phrases("prior_treatments", [text(x) for x in gold["prior_treatments"] or []],
                   [text(x) for x in record.get("prior_treatments") or []], plural=True)

@@ -155,7 +155,8 @@ def _term(graph: Graph, subject: URIRef, kind: str) -> Term:
     for target in graph.objects(subject, OWL.equivalentClass):
         if isinstance(target, BNode):
             one_of += [_ref(m) for m in _members(graph, target, OWL.oneOf)]
-    keys = [_ref(k) for node in graph.objects(subject, OWL.hasKey) for k in Collection(graph, node)]
+    keys = [_ref(k) for node in graph.objects(subject, OWL.hasKey) for k in Collection(graph, node)
+            if isinstance(k, URIRef)]
     supers = list(graph.objects(subject, RDFS.subClassOf)) + list(graph.objects(subject, RDFS.subPropertyOf))
     return Term(
         iri=str(subject), name=str(subject)[len(NAMESPACE):], kind=kind,

@@ -164,10 +164,10 @@ class KGStore:
         """Write the store in an RDF format: quad formats keep the named graphs, triple formats merge them."""
         if fmt in ("nquads", "trig", "jsonld"):
             target = ox.RdfFormat.JSON_LD if fmt == "jsonld" else RDF_FORMATS[fmt]
-            options = {"prefixes": PREFIXES} if fmt == "trig" else {}
-            self.store.dump(stream, target, **options)
+            self.store.dump(stream, target, prefixes=PREFIXES if fmt == "trig" else None)
             return
         union = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+        assert isinstance(union, ox.QueryTriples)  # a CONSTRUCT query always answers with triples
         union.serialize(stream, RDF_FORMATS[fmt])
 
     def meta(self) -> dict[str, Any]:

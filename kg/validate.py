@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef, plugin
@@ -13,7 +15,9 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.evaluate import evalQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Processor
+from rdflib.term import Identifier, Node
 
 from kg.errors import ValidationFailure
 from kg.namespaces import IMR, bind_prefixes
@@ -56,7 +60,7 @@ class Report:
 
 
 @lru_cache(maxsize=512)
-def _prepared(query: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> object:
+def _prepared(query: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> Query:
     return translateQuery(parseQuery(query), base, dict(namespaces) if namespaces else None)
 
 
@@ -68,7 +72,16 @@ class PreparedQueryProcessor(SPARQLProcessor):
     are rdflib's own reusable form, so the answers are the same.
     """
 
-    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]
+    # Same signature as SPARQLProcessor.query, which adds ``base`` before ``DEBUG`` and so is itself
+    # marked as an incompatible override of rdflib's Processor interface.
+    def query(  # type: ignore[override]  # rdflib's Processor/SPARQLProcessor signatures differ
+        self,
+        strOrQuery: str | Query,
+        initBindings: Mapping[str, Identifier] | None = None,
+        initNs: Mapping[str, Any] | None = None,
+        base: str | None = None,
+        DEBUG: bool = False,
+    ) -> Mapping[str, Any]:
         if isinstance(strOrQuery, str):
             strOrQuery = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
         return evalQuery(self.graph, strOrQuery, initBindings or {}, base)
@@ -108,7 +121,7 @@ def validate_graph(data: Graph, report_iri: URIRef | None = None) -> Report:
     return Report(bool(conforms), graph, problems)
 
 
-def _problem(graph: Graph, node: object) -> Problem:
+def _problem(graph: Graph, node: Node) -> Problem:
     severity = graph.value(node, SH.resultSeverity)
     path = graph.value(node, SH.resultPath)
     value = graph.value(node, SH.value)

@@ -9,11 +9,13 @@ any other IRI in place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from kg.namespaces import BASE
 from kg.ontology_doc import ONTOLOGY_FILE, load_ontology_doc, ontology_graph
@@ -99,7 +101,7 @@ def ontology(ext: str | None = None) -> Response:
 
 
 @bp.get("/resource")
-def resource() -> Response:
+def resource() -> BaseResponse:
     """Any IRI: IRIs under the base go to their own path; others are described here (or 404)."""
     iri = request.args.get("iri", "").strip()
     fmt = SUFFIXES.get("." + request.args.get("format", "")) or _negotiate()
@@ -112,7 +114,7 @@ def resource() -> Response:
 
 
 @bp.get("/cases")
-def cases() -> Response:
+def cases() -> BaseResponse:
     """Find a case by (part of) its number; an exact match goes straight to the case."""
     query = request.args.get("q", "").strip()
     found = d.find_cases(query)
@@ -237,14 +239,30 @@ def _resource_page(iri: str, fmt: str) -> Response:
                  incoming_count=count, external=not iri.startswith(BASE), formats=_formats(path))
 
 
-def _case_context(case_iri: str) -> dict[str, object] | None:
+class CaseContext(TypedDict):
+    """What the case and item pages are given to show."""
+
+    case: Node
+    letter: Node | None
+    evidence: Evidence
+    conforms: bool | None
+    problems: list[dict[str, str]]
+    graph: Node
+    text: str
+    roles: tuple[tuple[str, str], ...]
+    cites: Callable[[Node, str], list[Node]]
+    graphlet: Graphlet
+
+
+def _case_context(case_iri: str) -> CaseContext | None:
     """Everything the case and item pages show: the case's graph, the evidence, the validation results."""
     graph = d.graph_of(case_iri, "imr:Case")
     if graph is None:
         return None
     graphlet = _named(d.graph_triples(graph))
     case = graphlet.node(case_iri)
-    letter = (case.nodes("imr:letter") or [None])[0]
+    letters = case.nodes("imr:letter")
+    letter = letters[0] if letters else None
     evidence = Evidence(graphlet, letter.iri if letter else "")
     key = mint.key_from_iri(case_iri) or ""
     conforms, problems = d.validation_results(str(mint.validation_graph(key)))
@@ -262,19 +280,19 @@ def _case_page(iri: str) -> Response:
     context = _case_context(iri)
     if context is None:
         return _resource_page(iri, "html")
-    evidence: Evidence = context["evidence"]  # type: ignore[assignment]
-    marked = evidence.mark(str(context["text"]))
+    marked = context["evidence"].mark(context["text"])
     return _html("browse/case.html", marked=marked, formats=_formats(d.app_path(iri)), **context)
 
 
 def _item_page(iri: str) -> Response:
     case_iri = iri.rsplit("/item/", 1)[0]
     context = _case_context(case_iri)
-    item = context["graphlet"].node(iri) if context else None  # type: ignore[attr-defined]
-    if context is None or not item.exists:
+    if context is None:
         return _resource_page(iri, "html")
-    evidence: Evidence = context["evidence"]  # type: ignore[assignment]
-    marked = evidence.mark(str(context["text"]), around=iri)
+    item = context["graphlet"].node(iri)
+    if not item.exists:
+        return _resource_page(iri, "html")
+    marked = context["evidence"].mark(context["text"], around=iri)
     return _html("browse/item.html", item=item, marked=marked, formats=_formats(d.app_path(iri)), **context)
 
 

@@ -82,7 +82,7 @@ def _boolean(value: bool, fmt: str) -> Answer:
 
 
 def _graph(triples: ox.QueryTriples, fmt: str, max_rows: int) -> Answer:
-    kept = []
+    kept: list[ox.Triple] = []
     truncated = False
     for triple in triples:
         if len(kept) == max_rows:
@@ -94,8 +94,7 @@ def _graph(triples: ox.QueryTriples, fmt: str, max_rows: int) -> Answer:
         return Answer(b"", "application/json", "graph", len(kept), truncated, data=data)
     media_type, rdf_format = GRAPH_TYPES[fmt]
     output = io.BytesIO()
-    options = {"prefixes": PREFIXES} if fmt in ("turtle", "rdfxml") else {}
-    ox.serialize(kept, output, rdf_format, **options)
+    ox.serialize(kept, output, rdf_format, prefixes=PREFIXES if fmt in ("turtle", "rdfxml") else None)
     return Answer(output.getvalue(), media_type, "graph", len(kept), truncated)
 
 

@@ -11,6 +11,7 @@ import hmac
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.execute import GRAPH_TYPES, SELECT_TYPES
 from webapp.guards import (forbidden_keywords, looks_like_update, names_dataset, names_update_dataset, query_form,
@@ -37,7 +38,7 @@ _DOWNLOAD_SUFFIX = {"csv": "csv", "tsv": "tsv", "json": "json", "xml": "xml", "t
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"], strict_slashes=False)
-def endpoint() -> Response:
+def endpoint() -> BaseResponse:
     """Answer one SPARQL protocol request."""
     if request.method == "OPTIONS":
         return Response(status=204)
@@ -104,9 +105,9 @@ def _query(text: str, params: dict[str, list[str]]) -> Response:
         base_iri=request.base_url,
     )
     answer = _run(sparql_request)
-    response = Response(answer.body, mimetype=answer.media_type)
-    if answer.media_type.startswith("text/") or "json" in answer.media_type or "xml" in answer.media_type:
-        response.charset = "utf-8"
+    # Text formats say their encoding; the JSON and XML formats are UTF-8 by definition.
+    charset = "; charset=utf-8" if answer.media_type.startswith("text/") else ""
+    response = Response(answer.body, content_type=answer.media_type + charset)
     response.headers["X-SPARQL-Truncated"] = "true" if answer.truncated else "false"
     response.headers["X-SPARQL-Rows"] = str(answer.rows)
     response.headers["Vary"] = "Accept"
@@ -123,7 +124,7 @@ def _result_format(form: str, params: dict[str, list[str]]) -> str:
         wanted = FORMAT_NAMES.get(params["format"][0].lower())
         if form == "ask" and wanted in ("csv", "tsv"):
             wanted = "json"  # booleans have no CSV/TSV form
-        if wanted not in allowed:
+        if wanted is None or wanted not in allowed:
             abort(400, f"Format '{params['format'][0]}' does not fit a {form.upper()} query; use one of: "
                        f"{', '.join(allowed)}.")
         return wanted
@@ -176,7 +177,7 @@ def _update(text: str, params: dict[str, list[str]]) -> Response:
     return Response(status=204)
 
 
-def _description() -> Response:
+def _description() -> BaseResponse:
     best = request.accept_mimetypes.best_match(["text/html", "text/turtle", "application/ld+json",
                                                 "application/rdf+xml", "application/n-triples"])
     if best == "text/html":

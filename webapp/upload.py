@@ -47,7 +47,7 @@ class Outcome:
 
 
 @bp.get("/upload")
-def page() -> str:
+def page() -> tuple[str, int]:
     """The upload form (or why uploads are off)."""
     enabled = bool(current_app.config["UPLOADS_ENABLED"])
     return render_template("upload/upload.html", enabled=enabled, outcomes=None, active_page="upload",

@@ -142,9 +142,9 @@ def _amounts(request: str, facts: RequestFacts) -> None:
         facts.quantity = int(leading["n"])
         unit = re.search(_UNIT_WORD, request, re.IGNORECASE)
         facts.unit = _COUNT_UNITS.get(unit["unit"].lower().rstrip("s"), "unit") if unit else "unit"
-    elif (times := _TIMES_RE.search(request)) and free(times):
+    elif (multiplied := _TIMES_RE.search(request)) and free(multiplied):
         # "Synvisc injections x3": three of them
-        facts.quantity = int(times["n"])
+        facts.quantity = int(multiplied["n"])
         unit = re.search(_UNIT_WORD, request, re.IGNORECASE)
         facts.unit = _COUNT_UNITS.get(unit["unit"].lower().rstrip("s"), "unit") if unit else "unit"
     else:

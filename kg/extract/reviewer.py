@@ -40,7 +40,7 @@ def extract_specialties(section_text: str, offset: int) -> tuple[list[Mention], 
         if found.concept.id in seen:
             continue
         seen.add(found.concept.id)
-        span = (offset + start + found.start, offset + start + found.end)
+        span: tuple[int, int] | None = (offset + start + found.start, offset + start + found.end)
         mentions.append(Mention(found.concept.pref_label, found.concept.id, span))
     warnings = []
     for rest in re.split(r"\s*(?:,|;|\band\b)\s*", _FILLER_RE.sub(" ", "".join(covered))):
