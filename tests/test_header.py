@@ -84,3 +84,29 @@ def test_markdown_table_header() -> None:
     values, _, _ = extract_header(table, len(table))
     assert values["date_assigned"] == "2014-10-13" and values["application_received"] == "2014-10-08"
     assert values["priority"] == "Standard" and values["ur_denial_date"] == "2014-10-03"
+
+
+def test_header_read_column_by_column() -> None:
+    """A PDF header table extracted column by column (labels, then their values) pairs each value with its label."""
+    columns = """Case Number:
+Date Assigned:
+Decision Date:
+Priority:
+CM15-0000007
+03/02/2015
+04/06/2015
+Expedited
+Date of Injury:
+UR Denial Date:
+Application Received:
+07/14/2012
+02/10/2015
+02/20/2015
+"""
+    values, spans, _ = extract_header(columns, len(columns))
+    assert values == {
+        "case_number": "CM15-0000007", "date_assigned": "2015-03-02", "decision_date": "2015-04-06",
+        "priority": "Expedited", "date_of_injury": "2012-07-14", "ur_denial_date": "2015-02-10",
+        "application_received": "2015-02-20",
+    }
+    assert columns[slice(*spans["application_received"])] == "02/20/2015"

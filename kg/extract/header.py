@@ -45,24 +45,74 @@ _PRIORITY_RE = re.compile(r"priority" + _GAP + r"(?P<value>standard|expedited|re
 _PRIORITY_NAMES = {"standard": "Standard", "regular": "Standard", "expedited": "Expedited", "urgent": "Expedited"}
 
 
+_LABEL_LINE = re.compile(
+    r"^[ \t|*]*(?P<label>(?:IMR\s+)?case\s+(?:number|no\.?|#)|date\s+assigned|date\s+of\s+injury|decision\s+date"
+    r"|UR\s+denial\s+date|application\s+received|priority)[ \t|*]*:[ \t|*]*$", re.IGNORECASE | re.MULTILINE)
+_VALUE_LINE = re.compile(r"^[ \t|*]*(?P<value>" + CASE_NUMBER_PATTERN + "|" + DATE_PATTERN +
+                         r"|standard|expedited|regular|urgent)[ \t|*]*$", re.IGNORECASE | re.MULTILINE)
+_LABEL_FIELDS = (("case", "case_number"), ("assigned", "date_assigned"), ("injury", "date_of_injury"),
+                 ("decision", "decision_date"), ("denial", "ur_denial_date"), ("application", "application_received"),
+                 ("priority", "priority"))
+
+
+def _columns(head: str) -> dict[str, tuple[str, Span]]:
+    """Labels and values read column by column ("Case Number:", "Date Assigned:", ..., then the values in the
+    same order), as PDF text extraction gives a header table: each value goes to the first waiting label of
+    its kind. Empty unless two labels stand on consecutive lines with no value between them."""
+    marks = sorted([(m.start(), "label", m) for m in _LABEL_LINE.finditer(head)] +
+                   [(m.start(), "value", m) for m in _VALUE_LINE.finditer(head)], key=lambda t: t[0])
+    kinds = [kind for _, kind, _ in marks]
+    if not any(a == b == "label" for a, b in zip(kinds, kinds[1:])):
+        return {}
+    waiting: list[str] = []
+    found: dict[str, tuple[str, Span]] = {}
+    for _, kind, match in marks:
+        if kind == "label":
+            label = match["label"].lower()
+            waiting.append(next(f for key, f in _LABEL_FIELDS if key in label))
+            continue
+        value = match["value"]
+        wanted = "case_number" if _CASE_RE.fullmatch(value) else "priority" if value.isalpha() else "date"
+        field = next((f for f in waiting if f == wanted or (wanted == "date" and f not in ("case_number", "priority"))),
+                     None)
+        if field is not None:
+            waiting.remove(field)
+            found[field] = (value, match.span("value"))
+    return found
+
+
 def extract_header(text: str, header_end: int) -> tuple[dict[str, str | None], dict[str, Span], list[str]]:
     """Header fields from ``text`` (labels searched before ``header_end`` first), their spans, and warnings."""
     values: dict[str, str | None] = {}
     spans: dict[str, Span] = {}
     warnings: list[str] = []
     head = text[:header_end] if header_end > 0 else text
+    columns = _columns(head)
+    if columns:
+        for name, (value, span) in columns.items():
+            if name == "case_number":
+                values[name] = value.upper()
+            elif name == "priority":
+                values[name] = _PRIORITY_NAMES[value.lower()]
+            else:
+                values[name] = parse_date(value)
+                if values[name] is None:
+                    warnings.append(f"{name}: '{value}' is not a valid date")
+            spans[name] = span
 
     match = _CASE_LABEL_RE.search(head) or _CASE_LABEL_RE.search(text) or _CASE_RE.search(text)
-    if match:
+    if match and "case_number" not in values:
         group = "value" if "value" in match.re.groupindex else 0
         values["case_number"] = match.group(group).upper()
         spans["case_number"] = match.span(group)
     match = _PRIORITY_RE.search(head) or _PRIORITY_RE.search(text)
-    if match:
+    if match and "priority" not in values:
         values["priority"] = _PRIORITY_NAMES[match["value"].lower()]
         spans["priority"] = match.span("value")
 
     for name, patterns in _DATE_RES.items():
+        if name in values:
+            continue
         found = _first(patterns, head) or _first(_PROSE_RES.get(name, ()), text)
         if found is None and header_end > 0:
             found = _first(patterns, text)
