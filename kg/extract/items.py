@@ -17,8 +17,10 @@ from kg.extract.requests import read_request
 from kg.record import Item, Span
 
 _DECISION_WORDS = {"upheld": "Upheld", "uphold": "Upheld", "overturned": "Overturned", "overturn": "Overturned"}
+# A heading may wrap onto up to three lines of its own paragraph; it ends with ":" and the decision word.
 _HEADING_RE = re.compile(
-    r"^[ \t]*(?P<request>[^\n]*?\S)[ \t]*:[ \t]*(?:\n[ \t]*)*(?P<decision>upheld|overturned|uphold|overturn)\b\.?[ \t]*$",
+    r"(?:(?<=\n\n)|(?<=\A)|(?<=:\n)|(?<=\.\n))[ \t]*(?P<request>[^\n]*?\S(?:\n(?!\s*\n)[^\n]*?\S){0,2})[ \t]*:[ \t]*"
+    r"(?:\n[ \t]*)*(?P<decision>upheld|overturned|uphold|overturn)\b\.?[ \t]*$",
     re.IGNORECASE | re.MULTILINE)
 _LABELS = {
     "claims": r"claims\s+administrator(?:'s)?\s+guidelines?",
