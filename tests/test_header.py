@@ -110,3 +110,11 @@ Application Received:
         "application_received": "2015-02-20",
     }
     assert columns[slice(*spans["application_received"])] == "02/20/2015"
+
+
+def test_values_after_a_blank_line() -> None:
+    """Table cells exported as paragraphs put a blank line between a label and its value."""
+    text = "Case Number:\n\nCM15-0128853\n\nDate Assigned:\n\n06/30/2015\n\nPriority:\n\nStandard\n"
+    values, _, _ = extract_header(text, len(text))
+    assert (values["case_number"], values["date_assigned"], values["priority"]) == (
+        "CM15-0128853", "2015-06-30", "Standard")

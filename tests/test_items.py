@@ -20,6 +20,10 @@ INTRO = ("IMR ISSUES, DECISIONS AND RATIONALES\n\nThe Final Determination was ba
                      "Decision rationale: No.\n\nMRI of the right hip:\nOverturned\n\nDecision rationale: Yes.\n",
                      [("Physical therapy 12 sessions for the lumbar spine and right hip", "Upheld"),
                       ("MRI of the right hip", "Overturned")], id="wrapped-heading"),
+        pytest.param("**Physical therapy 12 sessions for the lumbar spine and right\nhip:**\nUpheld\n\n"
+                     "Decision rationale: No.\n",
+                     [("Physical therapy 12 sessions for the lumbar spine and right hip", "Upheld")],
+                     id="bold-heading-wrapped"),
         pytest.param("X-rays of the knee:\nUpheld\nDecision rationale: No x-rays are needed.\nMRI of the knee:\n"
                      "Upheld\nDecision rationale: No.\n",
                      [("X-rays of the knee", "Upheld"), ("MRI of the knee", "Upheld")], id="no-blank-lines"),

@@ -12,7 +12,7 @@ from kg.record import Span
 
 CASE_NUMBER_PATTERN = r"\bCM\d{2}-\d{4,8}\b"
 _CASE_RE = re.compile(CASE_NUMBER_PATTERN, re.IGNORECASE)
-_GAP = r"[ \t|*]*:?[ \t|*]*\n?[ \t|*]*"
+_GAP = r"[ \t|*]*:?[ \t|*]*(?:\n[ \t|*]*){0,2}"  # the value may follow on the next line, or after a blank one
 
 # Field → label patterns tried in order, each followed by the value.
 _DATE_LABELS: dict[str, tuple[str, ...]] = {

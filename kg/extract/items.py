@@ -19,7 +19,7 @@ from kg.record import Item, Span
 _DECISION_WORDS = {"upheld": "Upheld", "uphold": "Upheld", "overturned": "Overturned", "overturn": "Overturned"}
 # A heading may wrap onto up to three lines of its own paragraph; it ends with ":" and the decision word.
 _HEADING_RE = re.compile(
-    r"(?:(?<=\n\n)|(?<=\A)|(?<=:\n)|(?<=\.\n))[ \t]*(?P<request>[^\n]*?\S(?:\n(?!\s*\n)[^\n]*?\S){0,2})[ \t]*:[ \t]*"
+    r"(?:(?<=\n\n)|(?<=\A)|(?<=:\n)|(?<=\.\n))[ \t*]*(?P<request>[^\n]*?\S(?:\n(?!\s*\n)[^\n]*?\S){0,2})[ \t]*:[ \t*]*"
     r"(?:\n[ \t]*)*(?P<decision>upheld|overturned|uphold|overturn)\b\.?[ \t]*$",
     re.IGNORECASE | re.MULTILINE)
 _LABELS = {
@@ -151,4 +151,4 @@ def _strip_span(text: str, start: int, end: int) -> Span:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" :")
+    return re.sub(r"\s+", " ", text).strip(" :*")
