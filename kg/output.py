@@ -1,10 +1,8 @@
 """Writing records out: JSON lines and one CSV row per disputed item."""
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterable
-from typing import IO, Any
+from typing import Any
 
 from kg.record import CaseRecord, Citation
 
@@ -50,14 +48,6 @@ def item_rows(record: CaseRecord) -> list[dict[str, Any]]:
             "reviewer_guideline": " | ".join(citation_text(c) for c in item.reviewer_guideline),
         })
     return rows
-
-
-def write_csv(records: Iterable[CaseRecord], stream: IO[str]) -> None:
-    """All records' item rows as CSV with a header line."""
-    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerows(item_rows(record))
 
 
 def format_table(names: list[str], rows: list[list[str]], max_width: int = 60) -> str:

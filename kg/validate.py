@@ -196,9 +196,4 @@ def _short(term: object) -> str | None:
     return text
 
 
-def report_summary(report: Report) -> Literal:
-    """A one-line summary literal of a report (for listings)."""
-    return Literal(f"{len(report.violations)} violations, {len(report.problems) - len(report.violations)} other")
-
-
-__all__ = ["Problem", "Report", "report_summary", "shapes_graph", "validate_graph"]
+__all__ = ["Problem", "Report", "shapes_graph", "validate_graph"]
