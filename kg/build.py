@@ -25,7 +25,7 @@ from kg.rdf import mint
 from kg.rdf.mapping import record_to_graph
 from kg.record import CaseRecord
 from kg.rdf.vocab_graph import fingerprint, icd10_graph, ontology_graph, vocabulary_graph
-from kg.store import KGStore
+from kg.store import KGStore, graph_update
 from kg.validate import validate_graph
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
@@ -221,31 +221,29 @@ def rejected_iri(source: str) -> URIRef:
     return URIRef(f"{BASE}rejected/{hashlib.sha256(source.encode()).hexdigest()[:16]}")
 
 
-def _update_rejected(store: KGStore, sources: list[str], rejections: list[tuple[str, list[str]]]) -> None:
+def rejection_graph(source: str, reasons: list[str]) -> Graph:
+    """The triples recording that the file at ``source`` was kept out of the graph, and why."""
+    node = rejected_iri(source)
     graph = Graph()
-    kept = Graph()
-    cleared = {rejected_iri(s) for s in sources}
-    for row in store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REJECTED_GRAPH}> {{ ?s ?p ?o }} }}"):
-        subject = URIRef(row.subject.value)
-        if subject not in cleared:
-            kept.add((subject, URIRef(row.predicate.value), _literal_or_iri(row.object)))
-    now = Literal(datetime.now(timezone.utc), datatype=XSD.dateTime)
+    graph.add((node, RDF.type, IMR.RejectedLetter))
+    graph.add((node, DCTERMS.source, Literal(source)))
+    graph.add((node, PROV.generatedAtTime, Literal(datetime.now(timezone.utc), datatype=XSD.dateTime)))
+    for reason in reasons:
+        graph.add((node, IMR.rejectionReason, Literal(reason)))
+    return graph
+
+
+def _update_rejected(store: KGStore, sources: list[str], rejections: list[tuple[str, list[str]]]) -> None:
+    """Forget earlier rejections of the files read in this build, then record this build's ones."""
+    operations = []
+    if sources:
+        cleared = " ".join(f"<{rejected_iri(s)}>" for s in sources)
+        operations.append(f"DELETE {{ GRAPH <{REJECTED_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ "
+                          f"GRAPH <{REJECTED_GRAPH}> {{ ?s ?p ?o }} VALUES ?s {{ {cleared} }} }}")
+    added = Graph()
     for source, reasons in rejections:
-        node = rejected_iri(source)
-        graph.add((node, RDF.type, IMR.RejectedLetter))
-        graph.add((node, DCTERMS.source, Literal(source)))
-        graph.add((node, PROV.generatedAtTime, now))
-        for reason in reasons:
-            graph.add((node, IMR.rejectionReason, Literal(reason)))
-    store.replace_graphs({REJECTED_GRAPH: kept + graph})
-
-
-def _literal_or_iri(term: object) -> URIRef | Literal:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        datatype = URIRef(term.datatype.value) if term.datatype else None
-        return Literal(term.value, lang=term.language, datatype=None if term.language else datatype)
-    return Literal(str(term))
+        added += rejection_graph(source, reasons)
+    if len(added):
+        operations.append(graph_update({}, {str(REJECTED_GRAPH): added.serialize(format="nt")}))
+    if operations:
+        store.update(" ;\n".join(operations))

@@ -53,6 +53,16 @@ def quads(graph: Graph, name: URIRef) -> Iterator[ox.Quad]:
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), target)  # type: ignore[arg-type]
 
 
+def graph_update(replace: dict[str, str | None], add: dict[str, str] | None = None) -> str:
+    """One SPARQL Update (one transaction) that replaces named graphs with N-Triples text (None: drops them) and
+    adds N-Triples to others."""
+    operations = [f"DROP SILENT GRAPH <{graph}>" for graph in replace]
+    blocks = [f"GRAPH <{graph}> {{\n{nt}\n}}" for graph, nt in {**(add or {}), **replace}.items() if nt and nt.strip()]
+    if blocks:
+        operations.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+    return " ;\n".join(operations) or "CLEAR SILENT GRAPH <urn:imr-kg:nothing>"
+
+
 def _quads_of(graph: Graph | str, name: URIRef) -> Iterator[ox.Quad]:
     if isinstance(graph, Graph):
         yield from quads(graph, name)
@@ -112,15 +122,12 @@ class KGStore:
 
     def replace_graphs(self, graphs: dict[URIRef, Graph | None]) -> None:
         """Replace each named graph by its new content (None: delete it), all in one transaction."""
-        parts = [f"DROP SILENT GRAPH <{name}>" for name in graphs]
-        data = []
-        for name, graph in graphs.items():
-            if graph is not None and len(graph):
-                body = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in graph)
-                data.append(f"GRAPH <{name}> {{\n{body}\n}}")
-        if data:
-            parts.append("INSERT DATA {\n" + "\n".join(data) + "\n}")
-        self.store.update(" ;\n".join(parts))
+        self.store.update(graph_update(
+            {str(name): None if graph is None else graph.serialize(format="nt") for name, graph in graphs.items()}))
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update (one transaction)."""
+        self.store.update(sparql)
 
     def bulk_add(self, items: Iterable[tuple[URIRef, Graph | str]]) -> None:
         """Add many new named graphs fast (graphs not in the store yet), as rdflib graphs or N-Triples text."""

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
+from kg.store import graph_update
 from webapp.runner import Answer, Request
 
 SELECT_TYPES = {
@@ -29,7 +30,7 @@ def execute(store: ox.Store, request: Request) -> Answer:
         store.update(request.text, base_iri=request.base_iri)
         return Answer(b"", "text/plain", "update")
     if request.kind == "load":
-        store.update(load_update(request.replace, request.add))
+        store.update(graph_update(request.replace, request.add))
         return Answer(b"", "text/plain", "update")
     options: dict[str, Any] = {"base_iri": request.base_iri}
     if request.default_graphs:
@@ -46,15 +47,6 @@ def execute(store: ox.Store, request: Request) -> Answer:
     if isinstance(result, ox.QueryTriples):
         return _graph(result, request.result_format or "turtle", request.max_rows)
     return _select(result, request.result_format or "json", request.max_rows)
-
-
-def load_update(replace: dict[str, str | None], add: dict[str, str]) -> str:
-    """One SPARQL Update (one transaction) that replaces and extends named graphs with N-Triples text."""
-    operations = [f"DROP SILENT GRAPH <{graph}>" for graph in replace]
-    blocks = [f"GRAPH <{graph}> {{\n{nt}\n}}" for graph, nt in {**add, **replace}.items() if nt]
-    if blocks:
-        operations.append("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
-    return " ;\n".join(operations) or "CLEAR SILENT GRAPH <urn:imr-kg:nothing>"
 
 
 def _select(solutions: ox.QuerySolutions, fmt: str, max_rows: int) -> Answer:

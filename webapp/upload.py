@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
-from rdflib import RDF, Graph, Literal
-from rdflib.namespace import DCTERMS, PROV, XSD
 
-from kg.build import ICD10_GRAPH, REJECTED_GRAPH, Processed, process_record, rejected_iri
+from kg.build import ICD10_GRAPH, REJECTED_GRAPH, Processed, process_record, rejection_graph
 from kg.errors import KGError
 from kg.extract import extract_record
 from kg.letters import SUPPORTED_SUFFIXES, read_bytes
-from kg.namespaces import IMR
 from kg.rdf import mint
 from kg.rdf.vocab_graph import icd10_graph
 from kg.record import CaseRecord
@@ -126,13 +122,7 @@ def _load(processed: Processed) -> None:
 
 
 def _reject(outcome: Outcome, source: str) -> Outcome:
-    node = rejected_iri(source)
-    graph = Graph()
-    graph.add((node, RDF.type, IMR.RejectedLetter))
-    graph.add((node, DCTERMS.source, Literal(source)))
-    graph.add((node, PROV.generatedAtTime, Literal(datetime.now(timezone.utc), datatype=XSD.dateTime)))
-    for reason in outcome.reasons:
-        graph.add((node, IMR.rejectionReason, Literal(reason)))
+    graph = rejection_graph(source, outcome.reasons)
     get_runner().run(Request(kind="load", add={str(REJECTED_GRAPH): graph.serialize(format="nt")}),
                      float(current_app.config["QUERY_TIMEOUT_S"]))
     return outcome
