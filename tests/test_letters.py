@@ -358,7 +358,7 @@ def _minimal_pdf_without_text() -> bytes:
         ("x.md", b"  \r\n\t\r\n", ".md", "file contains no text"),
         ("x.pdf", random.Random(3).randbytes(2048), ".pdf", "PDF could not be read"),
         ("x.pdf", b"%PDF-1.4\n" + random.Random(5).randbytes(2048), ".pdf", "PDF could not be read"),
-        ("x.pdf", _minimal_pdf_without_text(), ".pdf", "PDF has no extractable text (scanned image?)"),
+        ("x.pdf", _minimal_pdf_without_text(), ".pdf", "PDF has no text layer (a scanned image?)"),
     ],
     ids=["empty", "unknown-suffix", "no-suffix", "nul-bytes", "random-bytes", "utf-16", "blank-text",
          "corrupt-pdf", "corrupt-pdf-with-header", "pdf-without-text"],

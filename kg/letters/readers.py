@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import io
 import os
 import re
 from html.parser import HTMLParser
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kg.errors import ReadError
+from kg.letters.pdf import pdf_text
 from kg.letters.text import LetterText, normalise
 
 
@@ -169,21 +169,13 @@ def read_html(data: bytes, source: str) -> LetterText:
 
 
 def read_pdf(data: bytes, source: str) -> LetterText:
-    """Read a PDF letter's text layer through pdfminer.six."""
+    """Read a PDF letter's text layer through PDFium, laid out from the characters' positions."""
     if b"%PDF-" not in data[:1024]:
         raise ReadError(f"{source}: PDF could not be read (no PDF header; is it really a PDF?)")
-    try:
-        # Imported here so that reading text letters never pays for loading pdfminer.
-        from pdfminer.high_level import extract_text
-
-        raw = extract_text(io.BytesIO(data))
-    except Exception as exc:  # pdfminer raises many unrelated exception types on damaged files
-        raise ReadError(f"{source}: PDF could not be read ({_describe(exc)})") from exc
+    raw, pages = pdf_text(data, source)
     text = normalise(raw).text
     if not text:
-        raise ReadError(f"{source}: PDF has no extractable text (scanned image?)")
-    # pdfminer ends every page with a form feed, which is a truer count than printed page numbers.
-    pages = max(raw.count("\f"), 1)
+        raise ReadError(f"{source}: PDF has no text layer (a scanned image?); run OCR on it first")
     return LetterText(text, source, "pdf", "pdf", hashlib.sha256(data).hexdigest(), pages)
 
 
