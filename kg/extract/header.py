@@ -35,6 +35,23 @@ _DATE_RES = {
     name: [re.compile(label + _GAP + r"(?P<value>" + DATE_PATTERN + r")", re.IGNORECASE) for label in labels]
     for name, labels in _DATE_LABELS.items()
 }
+# A table cell too narrow for its label wraps it: "Application    11/14/2016" then "Received:" on the next
+# line. The value then sits between the label's words, and the label's closing colon proves the reading.
+_WRAPPED_LABELS = {
+    "date_assigned": "date assigned", "date_of_injury": "date of injury", "decision_date": "decision date",
+    "ur_denial_date": "UR denial date", "application_received": "application received",
+}
+
+
+def _wrapped(label: str) -> list[re.Pattern[str]]:
+    words = label.split()
+    return [re.compile(r"\b" + r"\s+".join(words[:k]) + r"[ \t]+(?P<value>" + DATE_PATTERN + r")[ \t]*\n[ \t|*]*"
+                       + r"\s+".join(words[k:]) + r"[ \t]*:", re.IGNORECASE) for k in range(1, len(words))]
+
+
+for _name, _label in _WRAPPED_LABELS.items():
+    _DATE_RES[_name].extend(_wrapped(_label))
+
 _PROSE_RES = {
     name: [re.compile(p + r"\s+(?P<value>" + DATE_PATTERN + r")", re.IGNORECASE) for p in patterns]
     for name, patterns in _DATE_PROSE.items()
