@@ -114,6 +114,48 @@ def evaluate_command(paths: tuple[Path, ...], minimum: float | None, fmt: str, d
             sys.exit(1)
 
 
+@cli.command(name="survey")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Entries per list of unmatched things.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes reading letters in parallel.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def survey_command(paths: tuple[Path, ...], fmt: str, top: int, jobs: int, quiet: bool) -> None:
+    """Read letters without gold and report what the extractor does and does not understand.
+
+    Prints the share of letters where each header field, the specialties, diagnoses, prior treatments
+    and items were found; per item, the share with a decision, a treatment in the vocabulary, both
+    guideline citations and a rationale; dates out of order; layouts; and the most frequent item
+    headings, specialties, citations, diagnoses and prior treatments that did not match the
+    vocabularies, and warnings, each with a count and an example file.
+
+    Example:
+
+    \b
+        kg survey letters/
+        kg survey ../more-letters/ --jobs 4 --top 10 --format json > survey.json
+    """
+    from kg.survey import format_table, survey
+
+    files = list(letter_paths(paths))
+    if not files:
+        raise click.UsageError(f"no letter files (.md .txt .html .pdf) found in: {', '.join(map(str, paths))}")
+
+    def progress() -> Iterator[CaseRecord]:
+        for number, record in enumerate(_records(files, jobs), 1):
+            if not quiet and (number % 50 == 0 or number == len(files)):
+                click.echo(f"[{number}/{len(files)}] letters read", err=True)
+            yield record
+
+    report = survey(progress(), top=top)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
+    else:
+        click.echo(format_table(report))
+
+
 def _register() -> None:
     from kg.cli_analytics import graph
     from kg.cli_graph import COMMANDS
