@@ -85,7 +85,7 @@ class IMR(DefinedNamespace):
     # Letter, RejectedLetter, validation reports
     sha256: URIRef  # SHA-256 digest of the file's bytes.
     text: URIRef  # The letter's normalised text, which span offsets index.
-    layout: URIRef  # "determination-2014" or "notice-2013".
+    layout: URIRef  # "determination-2014", "notice-2013", "determination-docs" or "professional-review".
     warning: URIRef  # A non-fatal problem met while reading the letter.
     pipelineVersion: URIRef  # Digest of the code, vocabularies, ontology and shapes that made the triples.
     validationReport: URIRef  # The letter's SHACL validation report (sh:ValidationReport).
@@ -104,6 +104,7 @@ class IMR(DefinedNamespace):
     # DisputedItem
     itemNumber: URIRef  # Position of the item in the letter, from 1.
     request: URIRef  # The item's heading exactly as written.
+    originalRequest: URIRef  # The whole request when only a part of it was left for IMR.
     treatmentLabel: URIRef  # The requested treatment's name as a string.
     bodyRegion: URIRef  # A body region the treatment is for.
     laterality: URIRef  # The side of the body the treatment is for.

@@ -68,6 +68,7 @@ class Item:
 
     request: str
     decision: str | None = None
+    original_request: str | None = None  # the whole request, when only a part of it was left for IMR
     treatment: str | None = None
     treatment_id: str | None = None
     category: str = "Other"

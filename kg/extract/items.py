@@ -10,23 +10,37 @@ with "... Relied Upon by the Claims Administrator:", "... Relied Upon by the Exp
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kg.extract.citations import parse_citations
 from kg.extract.requests import read_request
 from kg.record import Item, Span
 
 _DECISION_WORDS = {"upheld": "Upheld", "uphold": "Upheld", "overturned": "Overturned", "overturn": "Overturned"}
-# A heading may wrap onto up to three lines of its own paragraph; it ends with ":" and the decision word.
-_HEADING_RE = re.compile(
-    r"(?:(?<=\n\n)|(?<=\A)|(?<=:\n)|(?<=\.\n))[ \t*]*(?P<request>[^\n]*?\S(?:\n(?!\s*\n)[^\n]*?\S){0,2})[ \t]*:[ \t*]*"
-    r"(?:\n[ \t]*)*(?P<decision>upheld|overturned|uphold|overturn)\b\.?[ \t]*$",
+# An item heading ends with ":" and the decision word, on its line or the next.
+_DECISION_MARK_RE = re.compile(
+    r"[ \t*]*:[ \t*]*(?:\n[ \t]*){0,2}(?P<decision>upheld|overturned|uphold|overturn)\b\.?[ \t*]*$",
     re.IGNORECASE | re.MULTILINE)
+_MAX_HEADING_LINES = 4
+# "X was the original request. Y was authorized by the Claims Administrator. The remaining IMR eligible portion
+# of the original request, Z is: Upheld" and "..., leaving the original request IMR eligible. The original
+# request, Z is: Upheld": the disputed item is Z.
+_ORIGINAL_RE = re.compile(r"(?P<original>\S.*?)\s+(?:was|is|were)\s+the\s+original\s+requests?\b", re.IGNORECASE | re.DOTALL)
+_PORTION_RES = (
+    re.compile(r"eligible\s+portion\s+of\s+the\s+original\s+requests?\s*(?:,|:|\bis\b(?:\s+for\b)?|\bwas\b)\s*"
+               r"(?P<portion>\S.*?)(?:\s+(?:is|are|was|were))?\s*$", re.IGNORECASE | re.DOTALL),
+    re.compile(r"eligible\s+portion\s+(?:is|was)\s*:?\s*(?P<portion>\S.*?)(?:\s+(?:is|are|was|were))?\s*$",
+               re.IGNORECASE | re.DOTALL),
+    re.compile(r"original\s+requests?\s+(?:IMR\s+)?eligible\s*\.\s*(?:the\s+original\s+requests?\s*,?\s*)?"
+               r"(?P<portion>\S.*?)(?:\s+(?:is|are|was|were))?\s*$", re.IGNORECASE | re.DOTALL),
+)
+_ELIGIBLE_RE = re.compile(r"\boriginal\s+request|\beligible\s+portion", re.IGNORECASE)
 _LABELS = {
     "claims": r"claims\s+administrator(?:'s)?\s+guidelines?",
     "reviewer": r"(?:maximus|imr|expert\s+reviewer(?:'s)?|reviewer(?:'s)?)\s+guidelines?",
     "rationale": r"decision\s+rationale|rationale\s+for\s+(?:the\s+)?decision",
 }
+_LABEL_LINE_RE = re.compile(r"(?:" + "|".join(_LABELS.values()) + r")\s*:", re.IGNORECASE)
 _NOTICE_LABELS = {
     "claims": r"medical\s+treatment\s+guidelines?(?:\(s\))?\s+relied\s+upon\s+by\s+the\s+claims\s+administrator",
     "reviewer": r"medical\s+treatment\s+guidelines?(?:\(s\))?\s+relied\s+upon\s+by\s+the\s+(?:expert|physician)\s+reviewer",
@@ -40,13 +54,14 @@ _BLOCK_RE = re.compile(r"^[ \t]*(?P<number>\d+)[).]\s+regarding\s+the\s+request\
 _CONCLUSION_RE = re.compile(r"\b(?P<negation>not\s+)?medically\s+(?:necessary|reasonable)", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class _Block:
+class _Block(NamedTuple):
     request: str
     request_span: Span
     decision: str | None
     start: int
     end: int
+    original: str | None = None
+    head: int = 0
 
 
 def extract_items(text: str, start: int, end: int, notice: bool) -> tuple[list[Item], list[str]]:
@@ -67,13 +82,83 @@ def extract_items(text: str, start: int, end: int, notice: bool) -> tuple[list[I
 
 
 def _determination_blocks(text: str, start: int, end: int) -> list[_Block]:
-    heads = list(_HEADING_RE.finditer(text, start, end))
-    blocks = []
-    for i, head in enumerate(heads):
-        block_end = heads[i + 1].start() if i + 1 < len(heads) else end
-        blocks.append(_Block(_clean(head["request"]), head.span("request"),
-                             _DECISION_WORDS[head["decision"].lower()], head.end(), block_end))
-    return blocks
+    marks = list(_DECISION_MARK_RE.finditer(text, start, end))
+    blocks: list[_Block] = []
+    floor = start
+    for i, mark in enumerate(marks):
+        head = _heading_start(text, floor, mark.start())
+        request_span = _request_span(text, head, mark.start())
+        if request_span is None:
+            continue
+        a, b = request_span
+        if not text[a:b].strip():
+            continue
+        block_end = marks[i + 1].start() if i + 1 < len(marks) else end
+        blocks.append(_Block(_clean(text[a:b]), (a, b), _DECISION_WORDS[mark["decision"].lower()], mark.end(),
+                             block_end, _original(text, head, mark.start()), head))
+        floor = mark.end()
+    # A block ends where the next block's heading starts.
+    return [block._replace(end=max(block.start, min(block.end, nxt.head)))
+            for block, nxt in zip(blocks, blocks[1:])] + blocks[-1:]
+
+
+def _line_start(text: str, position: int) -> int:
+    return text.rfind("\n", 0, position) + 1
+
+
+def _heading_start(text: str, floor: int, mark: int) -> int:
+    """Where the heading that ends at ``mark`` begins: up to a blank line or the end of a sentence, and for an
+    eligible-portion heading back to its "X was the original request" sentence."""
+    start = _line_start(text, mark)
+    if start < floor:
+        return floor
+    for _ in range(_MAX_HEADING_LINES - 1):
+        if start <= floor:
+            break
+        previous_start = max(_line_start(text, start - 1), floor)
+        previous = text[previous_start:start - 1].strip()
+        if not previous or previous[-1] in ".:;" or _LABEL_LINE_RE.match(previous):
+            break
+        start = previous_start
+    if _ELIGIBLE_RE.search(text, start, mark) or _ELIGIBLE_RE.search(text, max(floor, start - 200), start):
+        original = text.rfind("original request", floor, mark)
+        if original >= 0:
+            paragraph = max(text.rfind("\n\n", floor, original) + 2, floor)
+            lead = _sentence_line_start(text, paragraph, original)
+            start = min(start, lead)
+    return start
+
+
+def _sentence_line_start(text: str, floor: int, position: int) -> int:
+    """The start of the line where the sentence containing ``position`` begins (lines after one that ends a
+    sentence or introduces a list)."""
+    start = _line_start(text, position)
+    while start > floor:
+        previous_start = max(_line_start(text, start - 1), floor)
+        previous = text[previous_start:start - 1].strip()
+        if not previous or previous[-1] in ".:;":
+            break
+        start = previous_start
+    return start
+
+
+def _request_span(text: str, head: int, mark: int) -> Span | None:
+    """The disputed request within the heading ``text[head:mark]``: the eligible portion when there is one."""
+    heading = text[head:mark]
+    if _ELIGIBLE_RE.search(heading):
+        for pattern in _PORTION_RES:
+            found = pattern.search(heading)
+            if found:
+                return _strip_span(text, head + found.start("portion"), head + found.end("portion"))
+    a, b = _strip_span(text, head, mark)
+    while a < b and text[a] in "*":
+        a += 1
+    return (a, b) if b > a else None
+
+
+def _original(text: str, head: int, mark: int) -> str | None:
+    found = _ORIGINAL_RE.match(text, head, mark)
+    return _clean(found["original"]) if found and _ELIGIBLE_RE.search(text, head, mark) else None
 
 
 def _notice_blocks(text: str, start: int, end: int) -> list[_Block]:
@@ -100,7 +185,7 @@ def _item(text: str, block: _Block, labels: dict[str, str]) -> tuple[Item, list[
     parts = _labelled_parts(text, block.start, block.end, labels)
     facts = read_request(block.request)
     item = Item(
-        request=block.request, decision=block.decision, treatment=facts.treatment, treatment_id=facts.treatment_id,
+        request=block.request, decision=block.decision, original_request=block.original, treatment=facts.treatment, treatment_id=facts.treatment_id,
         category=facts.category, body_regions=facts.body_regions, body_region_ids=facts.body_region_ids,
         region_spans=[(block.request_span[0] + a, block.request_span[0] + b) for a, b in facts.region_spans],
         laterality=facts.laterality, quantity=facts.quantity, unit=facts.unit, frequency=facts.frequency,

@@ -139,6 +139,7 @@ def _item(b: _Builder, number: int, item: Item) -> None:
     b.fact(node, IMR.DisputedItem, item.request_span, item.request)
     b.add(node, IMR.itemNumber, Literal(number, datatype=XSD.integer))
     b.add(node, IMR.request, Literal(item.request))
+    b.add(node, IMR.originalRequest, Literal(item.original_request) if item.original_request else None)
     b.add(node, IMR.treatmentLabel, Literal(item.treatment) if item.treatment else None)
     if item.treatment_id:
         b.add(node, IMR.treatment, mint.concept_iri("treatment", item.treatment_id))
