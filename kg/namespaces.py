@@ -124,6 +124,7 @@ class IMR(DefinedNamespace):
     chapter: URIRef  # The guideline chapter cited.
     topic: URIRef  # The guideline topic cited, as written.
     pages: URIRef  # The pages cited, as written ("74-96").
+    edition: URIRef  # The cited guideline's edition: an MTUS document's year or "3rd edition".
     firstPage: URIRef  # The first cited page as a number.
     lastPage: URIRef  # The last cited page as a number.
     citationText: URIRef  # The citation exactly as written.

@@ -40,6 +40,7 @@ class Citation:
     chapter_id: str | None = None
     topic: str | None = None
     pages: str | None = None
+    edition: str | None = None  # "2004" (an MTUS document's year) or "3rd edition"
     span: Span | None = None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from kg.extract.citation_groups import Source, decision_sentences, mtus_documents, non_mtus_sources
 from kg.record import Citation, Span
 from kg.vocab import Concept, vocabulary
 
@@ -34,6 +35,10 @@ _EDITION_RE = re.compile(
     r"\b(?:practice\s+guidelines?|occupational\s+medicine\s+practice\s+guidelines?|\d(?:st|nd|rd|th)\s+edition"
     r"|(?:19|20)\d\d\s+edition|guidelines?)\b|\(\s*(?:revised\s+)?(?:19|20)\d\d\s*\)", re.IGNORECASE)
 _CHAPTER_WORD_RE = re.compile(r"\bchapter\b", re.IGNORECASE)
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_ORDINAL_EDITION_RE = re.compile(r"\b(?P<edition>\d(?:st|nd|rd|th)|first|second|third|fourth)\s+ed(?:ition|\.|\b)",
+                                 re.IGNORECASE)
+_SECTION_WORDS_RE = re.compile(r"\b(?:sections?(?:\(s\))?|topics?)\b\s*:?|[\u00ae\u2122]", re.IGNORECASE)
 _TRIM = " \t\n,.;:-"
 
 
@@ -42,12 +47,50 @@ def parse_citations(statement: str, offset: int = 0) -> list[Citation]:
     flat = statement.replace("\n", " ")
     if not flat.strip(_TRIM) or _NO_CITATION_RE.search(flat):
         return []
-    lead = _LEAD_RE.match(flat)
+    sentences = decision_sentences(flat)
+    if sentences is None:
+        lead = _LEAD_RE.match(flat)
+        return _parse_span(flat, lead.end() if lead else 0, len(flat), offset)
     citations: list[Citation] = []
-    for start, end in _parts(flat, lead.end() if lead else 0):
-        part = flat[start:end]
+    for kind, (a, b) in sentences:
+        if kind == "mtus":
+            citations.extend(_mtus_citation(flat, source, offset) for source in mtus_documents(flat, (a, b)))
+        elif kind == "non-mtus":
+            for s, e in non_mtus_sources(flat, (a, b)):
+                citations.extend(_parse_span(flat, s, e, offset))
+        else:
+            citations.extend(_parse_span(flat, a, b, offset))
+    return citations
+
+
+def _mtus_citation(flat: str, source: Source, offset: int) -> Citation:
+    """A citation of one MTUS document: its guideline, ACOEM chapter, edition year and sections."""
+    guideline = source.guideline or vocabulary("guideline").get("mtus")
+    topic, pages = None, None
+    if source.sections is not None:
+        sections = flat[source.sections[0]:source.sections[1]]
+        if match := _PAGES_RE.search(sections):
+            pages = re.sub(r"\s*[-\u2013]\s*", "-", match["pages"]).replace(" ", "")
+            sections = sections[:match.start()] + " " + sections[match.end():]
+        topic = _clean_topic(sections) or None
+    a, b = source.span
+    return Citation(
+        guideline=guideline.pref_label if guideline else "MTUS (general)",
+        guideline_id=guideline.id if guideline else None,
+        chapter=source.chapter.pref_label if source.chapter else None,
+        chapter_id=source.chapter.id if source.chapter else None,
+        topic=topic, pages=pages, edition=source.edition, text=flat[a:b].strip(_TRIM),
+        span=(offset + a, offset + b),
+    )
+
+
+def _parse_span(flat: str, start: int, end: int, offset: int) -> list[Citation]:
+    """Citations of the sources written in ``flat[start:end]``, in the older free wording."""
+    citations: list[Citation] = []
+    for a, b in _parts(flat[:end], start):
+        part = flat[a:b]
         previous = citations[-1] if citations else None
-        citation = _parse_part(part, (offset + start, offset + end), previous)
+        citation = _parse_part(part, (offset + a, offset + b), previous)
         if citation is None:
             continue
         if citation.guideline == "" and previous is not None:
@@ -98,6 +141,10 @@ def _parse_part(part: str, span: Span, previous: Citation | None) -> Citation | 
     if match := _PAGES_RE.search(body):
         pages = re.sub(r"\s*[-\u2013]\s*", "-", match["pages"]).replace(" ", "")
         body = body[:match.start()] + " " + body[match.end():]
+    edition = None
+    if match := _ORDINAL_EDITION_RE.search(body):
+        edition = match["edition"].lower() + " edition"
+        body = body[:match.start()] + " " + body[match.end():]
     guideline = _find_guideline(body)
     chapter: Concept | None = None
     if guideline is not None:
@@ -108,7 +155,7 @@ def _parse_part(part: str, span: Span, previous: Citation | None) -> Citation | 
         parent = vocabulary("guideline").get(previous.guideline_id)
         if parent is not None:
             chapter, body = _find_chapter(parent, body)
-    topic = _clean_topic(body)
+    topic = "" if _URL_RE.fullmatch(text) else _clean_topic(body)
     if guideline is None and chapter is None and not topic and not pages:
         return None
     return Citation(
@@ -118,6 +165,7 @@ def _parse_part(part: str, span: Span, previous: Citation | None) -> Citation | 
         chapter_id=chapter.id if chapter else None,
         topic=topic or None,
         pages=pages,
+        edition=edition,
         text=text,
         span=span,
     )
@@ -177,10 +225,10 @@ def _group_name(concept: Concept) -> str:
 
 
 def _clean_topic(body: str) -> str:
-    body = _EDITION_RE.sub(" ", body)
+    body = _SECTION_WORDS_RE.sub(" ", _EDITION_RE.sub(" ", body))
     body = re.sub(r"\(\s*\)", " ", body)
     body = re.sub(r"\s+", " ", body)
-    body = re.sub(r"^(?:[\s,.;:&-]|\band\b|\bthe\b)+|(?:[\s,.;:&-]|\band\b)+$", "", body, flags=re.IGNORECASE)
+    body = re.sub(r"^(?:[\s,.;:&/-]|\band\b|\bthe\b)+|(?:[\s,.;:&/-]|\band\b)+$", "", body, flags=re.IGNORECASE)
     return body.strip()
 
 

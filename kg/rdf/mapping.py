@@ -176,6 +176,7 @@ def _citation(b: _Builder, item: URIRef, node: URIRef, role: URIRef, citation: C
         b.add(node, IMR.chapter, mint.concept_iri("guideline", citation.chapter_id))
     b.add(node, IMR.topic, Literal(citation.topic) if citation.topic else None)
     b.add(node, IMR.citationText, Literal(citation.text))
+    b.add(node, IMR.edition, Literal(citation.edition) if citation.edition else None)
     if citation.pages:
         b.add(node, IMR.pages, Literal(citation.pages))
         numbers = [int(n) for n in re.findall(r"\d+", citation.pages)]
