@@ -94,6 +94,7 @@ class IMR(DefinedNamespace):
 
     # Diagnosis, ICD-10-CM concepts
     icd10Code: URIRef  # The ICD-10-CM concept matching the diagnosis.
+    uncertain: URIRef  # True for a possible / rule-out diagnosis (not coded).
     icd10Level: URIRef  # "code", "category", "block" or "chapter" of an ICD-10-CM concept.
 
     # Shared by several fact classes

@@ -52,6 +52,7 @@ class Diagnosis:
     icd10: str | None = None
     icd10_label: str | None = None
     span: Span | None = None
+    uncertain: bool = False  # "possible ...", "rule out ...": not coded as a fact
 
 
 @dataclass

@@ -49,7 +49,8 @@ def test_record_has_contract_keys() -> None:
         for citation in item["reviewer_guideline"]:
             assert {"guideline", "topic", "pages", "text"} <= citation.keys()
     assert data["diagnoses"] == [
-        {"label": "cervicalgia", "icd10": "M54.2", "icd10_label": "Cervicalgia", "span": data["diagnoses"][0]["span"]}]
+        {"label": "cervicalgia", "icd10": "M54.2", "icd10_label": "Cervicalgia", "span": data["diagnoses"][0]["span"],
+         "uncertain": False}]
 
 
 def test_seed_item_in_full() -> None:

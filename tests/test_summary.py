@@ -55,7 +55,8 @@ def test_diagnoses_are_linked_and_placed() -> None:
                      id="medications-including"),
         pytest.param("Treatment to date has included physical therapy, acupuncture (6 sessions), a cervical MRI, "
                      "electrodiagnostic studies, and medications.",
-                     ["physical therapy", "acupuncture", "medications"], id="tests-are-not-treatments"),
+                     ["physical therapy", "acupuncture", "cervical MRI", "electrodiagnostic studies", "medications"],
+                     id="history-as-listed"),
         pytest.param("He underwent L5-S1 laminectomy and discectomy in 2011. Other prior treatment has included "
                      "physical therapy and a TENS unit.",
                      ["L5-S1 laminectomy and discectomy", "physical therapy", "TENS unit"], id="other-prior-treatment"),
@@ -132,3 +133,57 @@ def test_long_diagnosis_after_with_and_is_split() -> None:
                               "myofascial pain syndrome of the left upper trapezius.", 0)
     assert [d.label for d in found] == ["cervical disc herniation at C6-7 with left C7 radiculopathy",
                                         "myofascial pain syndrome of the left upper trapezius"]
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("A review of the records indicates the injured worker is being treated for lumbar muscle strain "
+                     "and right knee contusion.", ["lumbar muscle strain", "right knee contusion"], id="being-treated-for"),
+        pytest.param("The worker is undergoing treatment for hearing loss.", ["hearing loss"], id="undergoing-treatment"),
+        pytest.param("The current diagnoses are documented as pain in left shoulder; cervicalgia; and postconcussional "
+                     "syndrome.", ["pain in left shoulder", "cervicalgia", "postconcussional syndrome"],
+                     id="documented-as"),
+        pytest.param("The injured worker was diagnosed as having lumbar radiculitis and lumbar sprain.",
+                     ["lumbar radiculitis", "lumbar sprain"], id="diagnosed-as-having"),
+        pytest.param("The record shows the worker has diagnosis that include mild cervical strain; low back strain.",
+                     ["mild cervical strain", "low back strain"], id="has-diagnosis-that-include"),
+        pytest.param("The applicant has filed a claim for chronic neck pain reportedly associated with an industrial "
+                     "injury of May 2, 2015.", ["chronic neck pain"], id="claim-for-narrative"),
+        pytest.param("The treating doctor gave a diagnosis of \"cervical strain.\" He was seen again later.",
+                     ["cervical strain"], id="quoted-diagnosis"),
+        pytest.param("There was no diagnosis of fracture. He is being treated for ankle sprain.", ["ankle sprain"],
+                     id="negated-statement-skipped"),
+    ],
+)
+def test_diagnosis_wordings_of_later_letters(summary: str, labels: list[str]) -> None:
+    """Diagnoses come from the most explicit statement the summary makes, in any of the usual wordings."""
+    assert [d.label for d in extract_diagnoses(summary, 0)] == labels
+
+
+def test_possible_diagnosis_is_kept_uncertain_and_not_coded() -> None:
+    """"possible ..." and "rule out ..." diagnoses are kept in their words, marked uncertain, with no ICD-10-CM code."""
+    found = extract_diagnoses("He is being treated for left hip strain and possible lumbar radiculopathy.", 0)
+    assert [(d.label, d.uncertain, d.icd10) for d in found] == [
+        ("left hip strain", False, found[0].icd10), ("possible lumbar radiculopathy", True, None)]
+    assert found[0].icd10 is not None
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("Treatment rendered included diagnostic testing, activity modification, and home exercise program.",
+                     ["diagnostic testing", "activity modification", "home exercise program"], id="rendered-included"),
+        pytest.param("Relevant treatments have included: physical therapy, work restrictions, and medications.",
+                     ["physical therapy", "work restrictions", "medications"], id="relevant-have-included"),
+        pytest.param("Past treatments were noted to include medication and activity modification.",
+                     ["medication", "activity modification"], id="noted-to-include"),
+        pytest.param("Treatment and evaluation to date has included medications, x-rays and a Toradol injection.",
+                     ["medications", "x-rays", "Toradol injection"], id="and-evaluation"),
+        pytest.param("The applicant's medication list included Flexeril, Norco, and Motrin, which were renewed.",
+                     ["Flexeril", "Norco", "Motrin"], id="medication-list-when-no-history"),
+    ],
+)
+def test_treatment_history_wordings_of_later_letters(summary: str, labels: list[str]) -> None:
+    """The treatment history sentence in the wordings of later letters gives the prior treatments as listed."""
+    assert [m.label for m in extract_prior_treatments(summary, 0)] == labels

@@ -14,24 +14,47 @@ from kg.vocab import vocabulary
 from kg.vocab.icd10 import link_icd10
 
 _SENTENCE_END = r"(?:\.(?=\s+[A-Z(\"']|\s*$)|\.$)"
-_DIAGNOSIS_RES = (
-    re.compile(r"\b(?:diagnoses|diagnosis|dx)\s*(?:include[sd]?|are|is|were|was|consist\s+of|of|:)?\s*:?\s+"
-               r"(?:(?:as\s+)?follows\s*:\s*)?"
-               r"(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE),
-    re.compile(r"\bdiagnosed\s+with\s+(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE),
+# Families of wordings that introduce the diagnoses, most explicit first. The first sentence of the most explicit
+# family found gives the list: a later "was diagnosed with neck pain" restates symptoms, not the diagnoses.
+_DIAGNOSIS_LEADS = (
+    ((r"\b(?:diagnoses|diagnosis|dx)\s*(?:that\s+)?(?:include[sd]?|are|is|were|was|consist\s+of|of|:)?"
+     r"(?:\s+(?:documented|noted|listed|reported)(?:\s+(?:as|to\s+(?:be|include)))?)?\s*:?"),
+     r"\bdiagnosed\s+(?:as\s+having|as|with)"),
+    ((r"\b(?:is|was|are|were)\s+(?:currently\s+|also\s+|still\s+)?(?:being\s+)?(?:undergoing\s+treatment|treated"
+     r"|followed)\s+for"),
+     r"\b(?:has|have)\s+(?:also\s+)?been\s+(?:being\s+)?treated\s+for"),
+    (r"\bfiled\s+a\s+claim\s+for",),
 )
+_LIST_END = r"[\"']?(?:\.[\"']?(?=\s+[A-Z(\"']|\s*$)|\.$)"
+_DIAGNOSIS_RES = tuple(
+    re.compile(r"(?:" + "|".join(leads) + r")\s+(?:as\s+follows\s*:\s*)?[\"']?"
+               r"(?P<list>[^.]+?(?:\.\d[^.]*?)*?)" + _LIST_END, re.IGNORECASE)
+    for leads in _DIAGNOSIS_LEADS)
+# What a diagnosis list runs into in narrative sentences: the injury it is tied to, or who gave it.
+_DIAGNOSIS_TAIL_RE = re.compile(
+    r"\s+(?:(?:reportedly|allegedly|apparently)\s+)?(?:associated\s+with|attributed\s+to|arising\s+(?:out\s+of|from)"
+    r"|sustained\s+(?:on|in)|following\s+an?\s+(?:industrial|work)|(?:now\s+)?recovering\b).*$", re.IGNORECASE)
+_NEGATED_RE = re.compile(r"\b(?:no|not|without|denie[sd]|negative\s+for)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_UNCERTAIN_RE = re.compile(r"^(?:possible|probable|possibly|probably|suspected|suspect|presumed|questionable|likely"
+                           r"|rule\s+out|r/o|query|\?)\b\s*", re.IGNORECASE)
 # The sentence that lists the treatment history, in the wordings letters use.
-_HISTORY = r"(?:treatments?|care|therapy|management)"
+_HISTORY = r"(?:treatments?|care|therapy|therapies|management)"
 _TREATMENT_RE = re.compile(
     r"(?P<lead>"
-    rf"(?:(?:other\s+)?(?:prior|previous|past|conservative)\s+)?{_HISTORY}(?:\s+to\s+date)?\s+"
-    r"(?:(?:has|have)\s+(?:included|consisted\s+of|involved)|includes|consists\s+of)"
-    r"|(?:other\s+)?(?:prior|previous|past)\s+treatments?\s+(?:include[sd]?|consisted\s+of|were)"
+    rf"(?:(?:other|relevant|prior|previous|past|conservative|the)\s+)*{_HISTORY}"
+    r"(?:\s+(?:and|&)\s+(?:evaluations?|diagnostic\s+testing|diagnostics|work-?up))?"
+    r"(?:\s+(?:rendered|received|provided|given|tried))?(?:\s+to\s+date)?\s+"
+    r"(?:(?:has|have)\s+)?(?:(?:been|was|were)\s+)?(?:(?:noted|reported|documented)\s+to\s+)?"
+    r"(?:include[sd]?|consist(?:s|ed)?\s+of|involved|were)"
     r"|(?:has|have|was|were)\s+(?:\w+\s+)?(?:been\s+)?treated\s+(?:\w+\s+)?with"
     r"|(?:has|have)\s+(?:\w+\s+)?tried"
     r"|treatment\s+history\s+(?:includes|included)|(?:prior|previous)\s+treatments?\s*:"
-    r")\s*(?P<list>.+?)" + _SENTENCE_END,
+    r")\s*:?\s*(?P<list>.+?)" + _SENTENCE_END,
     re.IGNORECASE)
+# Where no treatment history is told, the medications the summary lists were the treatment given.
+_MEDICATION_LIST_RE = re.compile(
+    r"\b(?:medication\s+(?:list|regimen)|medications)\s+(?:has\s+|have\s+)?(?:listed|include[sd]?|included|were)\s*:?\s*"
+    r"(?P<list>.+?)" + _SENTENCE_END, re.IGNORECASE)
 _UNDERWENT_SENTENCE_RE = re.compile(r"\bunderwent\s+(?:an?\s+|the\s+)?(?P<list>[^.]+?)" + _SENTENCE_END,
                                     re.IGNORECASE)
 _QUALIFIER_WORDS = {
@@ -53,33 +76,47 @@ _INCLUDING_RE = re.compile(r"^(?:[\w-]+\s+)?(?:medications?|drugs?|meds)\s+(?:in
                            re.IGNORECASE)
 _BINDS_AND_RE = re.compile(r"\b(?:with|status\s+post|s/p|secondary\s+to|due\s+to|following|after)\b", re.IGNORECASE)
 _RELATIVE_RE = re.compile(r"(?:which|that|who|where|when|whereas|although)\b", re.IGNORECASE)
-_DIAGNOSTIC_RE = re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|scans?|studies|study|EMG|NCV|NCS|"
-                            r"electrodiagnostic|ultrasound|labs?|laboratory|testing)\b", re.IGNORECASE)
-
 
 def extract_diagnoses(summary: str, offset: int) -> list[Diagnosis]:
-    """Diagnoses stated in the case summary, each linked to its ICD-10-CM code when the words support one."""
+    """Diagnoses stated in the case summary, each linked to its ICD-10-CM code when the words support one;
+    "possible ..." and "rule out ..." diagnoses are kept, marked uncertain and not coded."""
     flat = summary.replace("\n", " ")
-    for pattern in _DIAGNOSIS_RES:
-        match = pattern.search(flat)
-        if match:
-            break
-    else:
-        return []
-    diagnoses = []
-    for start, end in _split_list(flat, match.start("list"), match.end("list"), merge_qualifiers=True):
-        label = re.sub(r"^(?:\(?\d{1,2}[).]|\(?[a-h]\))\s*", "", flat[start:end].strip())
-        label = re.sub(r"^(?:an?|the)\s+", "", label, flags=re.IGNORECASE)
-        if not label:
-            continue
-        link = link_icd10(re.sub(r"\s*\([^()]*\)", "", label) or label)
-        diagnoses.append(Diagnosis(label, link.code if link else None, link.label if link else None,
-                                   (offset + end - len(label), offset + end)))
+    diagnoses: list[Diagnosis] = []
+    seen: set[str] = set()
+    for match in _first_statement(flat):
+        end = match.end("list")
+        if tail := _DIAGNOSIS_TAIL_RE.search(flat, match.start("list"), end):
+            end = tail.start()
+        for start, stop in _split_list(flat, match.start("list"), end, merge_qualifiers=True):
+            label = re.sub(r"^(?:\(?\d{1,2}[).]|\(?[a-h]\))\s*", "", flat[start:stop].strip(" \"'"))
+            label = re.sub(r"^(?:an?|the)\s+", "", label, flags=re.IGNORECASE)
+            key = label.casefold()
+            if not label or key in seen or not re.search(r"[A-Za-z]{3}", label):
+                continue
+            seen.add(key)
+            diagnoses.append(_diagnosis(label, (offset + stop - len(label), offset + stop)))
     return diagnoses
 
 
+def _first_statement(flat: str) -> list[re.Match[str]]:
+    """The first diagnosis statement of the most explicit family that has one (none when negated)."""
+    for pattern in _DIAGNOSIS_RES:
+        for match in pattern.finditer(flat):
+            if not _NEGATED_RE.search(flat, max(0, match.start() - 40), match.start()):
+                return [match]
+    return []
+
+
+def _diagnosis(label: str, span: tuple[int, int]) -> Diagnosis:
+    if _UNCERTAIN_RE.match(label):
+        return Diagnosis(label, None, None, span, uncertain=True)
+    link = link_icd10(re.sub(r"\s*\([^()]*\)", "", label) or label)
+    return Diagnosis(label, link.code if link else None, link.label if link else None, span)
+
+
 def extract_prior_treatments(summary: str, offset: int) -> list[Mention]:
-    """Treatments the summary says were tried before, without tests and imaging."""
+    """Treatments the summary says were tried before, as listed; without a treatment history sentence, the
+    medications it lists."""
     flat = summary.replace("\n", " ")
     mentions: list[Mention] = []
     for match in _TREATMENT_RE.finditer(flat):
@@ -90,6 +127,8 @@ def extract_prior_treatments(summary: str, offset: int) -> list[Mention]:
             mentions.extend(_treatments(flat, sentence.start("list"), sentence.end("list"), offset, whole=True))
         mentions.extend(_treatments(flat, match.start("list"), match.end("list"), offset))
         break
+    if not mentions and (listed := _MEDICATION_LIST_RE.search(flat)):
+        mentions.extend(_treatments(flat, listed.start("list"), listed.end("list"), offset))
     return mentions
 
 
@@ -109,19 +148,12 @@ def _treatments(flat: str, start: int, end: int, offset: int, whole: bool = Fals
                 found.extend(_treatments(flat, a + cut, b, offset))
                 continue
         label = _TAIL_NOISE_RE.sub("", fragment[cut:]).strip(" ,.;:")
-        if not label or _is_diagnostic(label):
+        if not label:
             continue
         match = vocabulary("treatment").best(label)
         concept_id = match.concept.id if match else None
         found.append(Mention(label, concept_id, (offset + a + cut, offset + a + cut + len(label))))
     return found
-
-
-def _is_diagnostic(label: str) -> bool:
-    match = vocabulary("treatment").best(label)
-    if match is not None:
-        return match.concept.category in ("Imaging", "Diagnostic Testing")
-    return bool(_DIAGNOSTIC_RE.search(label))
 
 
 def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list[tuple[int, int]]:

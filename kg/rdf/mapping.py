@@ -77,6 +77,8 @@ def record_to_graph(record: CaseRecord, extracted_at: datetime | None = None) ->
         b.fact(node, IMR.Diagnosis, diagnosis.span, diagnosis.label)
         if diagnosis.icd10:
             b.add(node, IMR.icd10Code, mint.icd10_iri(diagnosis.icd10))
+        if diagnosis.uncertain:
+            b.add(node, IMR.uncertain, Literal(True))
     for number, mention in enumerate(record.prior_treatment_mentions, 1):
         node = mint.part_iri(b.case, "prior-treatment", number)
         b.add(b.case, IMR.priorTreatment, node)
