@@ -20,7 +20,10 @@ from kg.extract.requests import laterality_of, read_request
                      "Physical Medicine", ["lumbar spine", "thoracic spine"], id="two-regions"),
         pytest.param("Flurbiprofen 20%/Cyclobenzaprine 10% cream 180gm",
                      "compounded topical (flurbiprofen/cyclobenzaprine)", "Pharmaceuticals", [], id="compound"),
-        pytest.param("Facet injection at L4-5 and L5-S1", None, "Injections", [], id="spine-level-is-not-a-region"),
+        pytest.param("Facet injection at L4-5 and L5-S1", None, "Injections", ["lumbar spine"],
+                     id="spine-level-names-its-region"),
+        pytest.param("Cervical ESI at C5-6 with L4-5 noted", None, "Injections", ["cervical spine"],
+                     id="named-region-wins-over-levels"),
         pytest.param("Zorbitrex 5mg #30", "zorbitrex", "Pharmaceuticals", [], id="unknown-drug"),
     ],
 )
@@ -78,3 +81,28 @@ def test_amounts(heading: str, quantity, unit, frequency, duration) -> None:
 def test_laterality(text: str, side: str | None) -> None:
     """Sides are whole words; both sides named means bilateral."""
     assert laterality_of(text) == side
+
+
+@pytest.mark.parametrize(
+    ("heading", "quantity", "laterality"),
+    [
+        pytest.param("Electro acupuncture to the low back two times a week times six weeks", 12, None,
+                     id="rate-times-duration"),
+        pytest.param("Twelve infrared acupuncture visits, 2 times weekly for 6 weeks", 12, None, id="count-in-words"),
+        pytest.param("EMG/NCV of the lower extremities", None, "bilateral", id="plural-limbs-are-bilateral"),
+        pytest.param("MRI of the left knee and lower leg", None, "left", id="one-side-word"),
+        pytest.param("One month supply of Trezix capsules", None, None, id="a-duration-is-not-a-count"),
+    ],
+)
+def test_amounts_and_sides_of_later_headings(heading: str, quantity: int | None, laterality: str | None) -> None:
+    """Counts multiplied out or written in words; plural limbs without a side word are both sides."""
+    facts = read_request(heading)
+    assert (facts.quantity, facts.laterality) == (quantity, laterality)
+
+
+def test_several_counts_leave_the_quantity_empty_with_a_warning() -> None:
+    """A remainder with one count per region has no single quantity: it stays empty, and the record says why."""
+    facts = read_request("two physical therapy sessions for the lumbar spine and eight physical therapy sessions for "
+                         "the left wrist")
+    assert facts.quantity is None
+    assert any("several counts" in w for w in facts.warnings)

@@ -28,18 +28,27 @@ _UNIT_WORD = (r"(?P<unit>sessions?|visits?|treatments?|hours?|hrs?|tablets?|tabs
               r"injections?|days?|nights?)")
 _RATE_RE = re.compile(
     rf"\b(?P<n>{_NUM}|once|twice)\s*(?:(?P<what>times?|x|hours?|hrs?|days?|sessions?|visits?)\s*)?"
-    rf"(?:a|an|per|each|every|/)\s*(?P<period>{_PERIOD})\b", re.IGNORECASE)
+    rf"(?:(?:a|an|per|each|every|/)\s*(?P<period>{_PERIOD})\b|(?P<adverb>daily|weekly|monthly)\b)", re.IGNORECASE)
+_ADVERB_PERIODS = {"daily": "day", "weekly": "week", "monthly": "month"}
 _SHORTHAND_RE = re.compile(r"\b(?P<times>\d{1,2})\s*[x\u00d7]\s*(?P<weeks>\d{1,2})\b(?!\s*(?:mg|cm|mm|ml))", re.IGNORECASE)
 _DURATION_RE = re.compile(
-    rf"(?:(?:\bfor|(?<![a-z])x)\s*(?:a\s+(?:total\s+of\s+)?)?(?P<n>{_NUM})\s*(?P<unit>days?|weeks?|months?|years?)\b"
+    rf"(?:(?:\bfor|\btimes|(?<![a-z])x)\s*(?:a\s+(?:total\s+of\s+)?)?(?P<n>{_NUM})\s*(?P<unit>days?|weeks?|months?|years?)\b"
     rf"|\b(?P<n2>\d+)[- ](?P<unit2>day|week|month)\b(?!s))", re.IGNORECASE)
 _HASH_RE = re.compile(r"(?:#|\bqty:?\s*|\bquantity:?\s*|\bnumber\s+)(?P<n>\d+)\b", re.IGNORECASE)
 _COUNT_RE = re.compile(rf"(?<!for\s)(?<!x\s)\b(?P<n>{_NUM})\s+(?:additional\s+|more\s+|further\s+|initial\s+)?{_UNIT_WORD}\b(?!\s*(?:a|an|per|each|/)\s+{_PERIOD})",
                        re.IGNORECASE)
 _TIMES_RE = re.compile(r"(?:(?<=\s)|(?<=[a-z]))[x\u00d7]\s?(?P<n>\d{1,3})\b(?!\s*(?:mg|mcg|ml|%|/|-|days?|weeks?|months?|years?)\b)", re.IGNORECASE)
-_LEADING_RE = re.compile(r"^\s*(?P<n>\d+)\s+(?=[a-z])", re.IGNORECASE)
+_LEADING_RE = re.compile(rf"^\s*(?P<n>{_NUM})\s+(?!(?:days?|weeks?|months?|years?)\b)(?=[a-z])", re.IGNORECASE)
+# Spine levels name their region when the heading names none: "Facet injections L4-5, L5-S1" is lumbar.
+_SPINE_LEVEL_RE = re.compile(r"\b(?P<level>[CTL])\d{1,2}(?:\s*[-/]\s*(?:[CTLS])?\d{1,2})?\b")
+_LEVEL_REGIONS = {"C": "cervical-spine", "T": "thoracic-spine", "L": "lumbar-spine"}
+# Limbs named in the plural with no side word are both sides ("EMG of the lower extremities").
+_PAIRED_PLURAL_RE = re.compile(r"\b(?:extremities|limbs|legs|arms|knees|shoulders|hands|wrists|feet|hips|elbows|ankles"
+                               r"|upper\s+and\s+lower|lower\s+and\s+upper)\b", re.IGNORECASE)
 _DRUG_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|gm|gms|ml|%)(?![a-z])|#\s*\d+|\b(?:tablets?|capsules?|cream|gel|"
                       r"ointment|lotion|patch(?:es)?|solution|spray|ER|XR|SR|CR)\b", re.IGNORECASE)
+_LOOSE_COUNT_RE = re.compile(rf"\b(?P<n>{_NUM})\s+(?:[a-z/-]+\s+){{0,3}}?{_UNIT_WORD}\b", re.IGNORECASE)
+_AND_BETWEEN_RE = re.compile(r"\band\b|&|;", re.IGNORECASE)
 _FORM_UNITS = (("capsule", "capsule"), ("patch", "patch"), ("cream", "unit"), ("gel", "unit"), ("injection", "injection"))
 
 
@@ -67,6 +76,8 @@ def read_request(request: str) -> RequestFacts:
     _treatment(request, facts)
     _regions(request, facts)
     facts.laterality = laterality_of(request)
+    if facts.laterality is None and facts.body_region_ids and _PAIRED_PLURAL_RE.search(request):
+        facts.laterality = "bilateral"
     _amounts(request, facts)
     return facts
 
@@ -114,6 +125,14 @@ def _regions(request: str, facts: RequestFacts) -> None:
             facts.body_region_ids.append(match.concept.id)
             facts.body_regions.append(match.concept.pref_label)
             facts.region_spans.append((match.start, match.end))
+    if facts.body_region_ids:
+        return
+    for level in _SPINE_LEVEL_RE.finditer(request):
+        concept = regions.get(_LEVEL_REGIONS[level["level"]])
+        if concept is not None and concept.id not in facts.body_region_ids:
+            facts.body_region_ids.append(concept.id)
+            facts.body_regions.append(concept.pref_label)
+            facts.region_spans.append(level.span())
 
 
 def _amounts(request: str, facts: RequestFacts) -> None:
@@ -135,11 +154,15 @@ def _amounts(request: str, facts: RequestFacts) -> None:
     if (hashed := _HASH_RE.search(request)) and free(hashed):
         facts.quantity = int(hashed["n"])
         facts.unit = next((u for form, u in _FORM_UNITS if form in request.lower()), "tablet")
+    elif len(loose := [m for m in _LOOSE_COUNT_RE.finditer(request) if free(m)]) > 1 and _AND_BETWEEN_RE.search(
+            request, loose[0].end(), loose[-1].start()):
+        # "two sessions for the lumbar spine and eight sessions for the left wrist": no one count is the item's
+        facts.warnings.append(f"several counts in '{request.strip()}'; quantity left empty")
     elif counted := next((m for m in _COUNT_RE.finditer(request) if free(m)), None):
         facts.quantity = _number(counted["n"])
         facts.unit = _COUNT_UNITS.get(counted["unit"].lower().rstrip("s").replace("patche", "patch"), "unit")
     elif (leading := _LEADING_RE.match(request)) and free(leading):
-        facts.quantity = int(leading["n"])
+        facts.quantity = _number(leading["n"])
         unit = re.search(_UNIT_WORD, request, re.IGNORECASE)
         facts.unit = _COUNT_UNITS.get(unit["unit"].lower().rstrip("s"), "unit") if unit else "unit"
     elif (multiplied := _TIMES_RE.search(request)) and free(multiplied):
@@ -163,7 +186,7 @@ def _rate_text(match: re.Match[str]) -> str:
     n = match["n"].lower()
     count = {"once": 1, "twice": 2}.get(n) or _number(n)
     what = (match["what"] or "").lower().rstrip("s")
-    period = match["period"].lower()
+    period = (match["period"] or _ADVERB_PERIODS.get((match["adverb"] or "").lower(), "")).lower()
     if what in ("hour", "hr", "day", "session", "visit"):
         unit = "hour" if what == "hr" else what
         return f"{count} {unit}{'' if count == 1 else 's'} per {period}"
