@@ -115,7 +115,7 @@ def test_citations_to_other_guidelines_or_without_chapter() -> None:
     assert [(f.text, f.count) for f in unmatched["other_guideline_citations"]] == [
         ("www.aetna.com, Trigger point impedance imaging", 1)]
     assert [(f.text, f.count, f.example) for f in unmatched["citations_without_chapter"]] == [("ODG", 2, "a.pdf")]
-    assert chaptered_guidelines() == CHAPTERED
+    assert CHAPTERED <= chaptered_guidelines()
 
 
 def test_dates_out_of_order_compare_only_the_dates_present() -> None:

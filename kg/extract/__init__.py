@@ -1,10 +1,18 @@
 """From a letter's normalised text to a CaseRecord: the one entry point is ``extract_record``."""
 from __future__ import annotations
 
+from kg.extract.findings import extract_numbered_items
 from kg.extract.header import extract_header
 from kg.extract.items import extract_items
+from kg.extract.review_form import extract_qualifications, extract_review_items
 from kg.extract.reviewer import extract_specialties
-from kg.extract.sections import LAYOUT_NOTICE, split_sections
+from kg.extract.sections import (
+    LAYOUT_DOCS,
+    LAYOUT_NOTICE,
+    LAYOUT_PROFESSIONAL,
+    TITLE_SECTIONS,
+    split_sections,
+)
 from kg.extract.summary import extract_diagnoses, extract_prior_treatments
 from kg.letters import LetterText
 from kg.record import CaseRecord
@@ -22,7 +30,7 @@ def extract_record(letter: LetterText) -> CaseRecord:
     if parts.layout is None:
         record.errors.append(f"{letter.source}: not an IMR determination letter (none of its section headings found)")
         return record
-    body_starts = [s.start for s in parts.sections if s.name != "notice"]
+    body_starts = [s.start for s in parts.sections if s.name not in TITLE_SECTIONS]
     header_end = min(body_starts) if body_starts else len(text)
     values, spans, warnings = extract_header(text, header_end)
     for name, value in values.items():
@@ -32,7 +40,8 @@ def extract_record(letter: LetterText) -> CaseRecord:
 
     reviewer = parts.get("reviewer")
     if reviewer is not None:
-        mentions, problems = extract_specialties(parts.body("reviewer"), reviewer.start)
+        read = extract_qualifications if parts.layout == LAYOUT_PROFESSIONAL else extract_specialties
+        mentions, problems = read(parts.body("reviewer"), reviewer.start)
         record.specialty_mentions = mentions
         record.reviewer_specialties = list(dict.fromkeys(m.label for m in mentions))
         record.warnings.extend(problems)
@@ -48,8 +57,13 @@ def extract_record(letter: LetterText) -> CaseRecord:
         record.warnings.append("no clinical case summary found")
 
     issues = parts.get("issues")
-    if issues is not None:
+    if parts.layout == LAYOUT_PROFESSIONAL:
+        record.items, problems = extract_review_items(parts)
+        record.warnings.extend(problems)
+    elif issues is not None:
         items, problems = extract_items(text, issues.start, issues.end, parts.layout == LAYOUT_NOTICE)
+        if not items and parts.layout == LAYOUT_DOCS:
+            items, problems = extract_numbered_items(text, issues.start, issues.end)
         record.items = items
         record.warnings.extend(problems)
     _check(record, letter.source)

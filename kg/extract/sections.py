@@ -1,11 +1,25 @@
 """Splitting a letter's normalised text into titled sections, and telling which layout it has.
 
-Two layouts are known. The 2014-2015 letters open with a header table and have the headings
-"HOW THE IMR FINAL DETERMINATION WAS MADE", "CLINICAL CASE SUMMARY" and "IMR ISSUES, DECISIONS AND
-RATIONALES". The 2013 "Notice of Independent Medical Review Determination" has numbered findings, a
-"Medical Qualifications of the Expert Reviewer" paragraph, a case summary and one "Regarding the
-request for ..." block per item. Headings are matched on lines of their own, in any case, with or
-without a trailing colon, so variations in wording and markup do not matter.
+Four layouts are known:
+
+- ``determination-2014``: the 2014-2015 letters open with a header table and have the headings
+  "HOW THE IMR FINAL DETERMINATION WAS MADE", "CLINICAL CASE SUMMARY" and "IMR ISSUES, DECISIONS AND
+  RATIONALES".
+- ``notice-2013``: the "Notice of Independent Medical Review Determination" has numbered findings, a
+  "Medical Qualifications of the Expert Reviewer" paragraph, a case summary and one "Regarding the
+  request for ..." block per item.
+- ``determination-docs``: older MAXIMUS final determination letters, like the 2014 ones but with a
+  "DOCUMENTS REVIEWED" list of the records the reviewer read, and "IMR DECISION(S) AND RATIONALE(S)"
+  in place of "IMR ISSUES, DECISIONS AND RATIONALES".
+- ``professional-review``: the "MEDICAL PROFESSIONAL REVIEW" form, with labelled sections ("ISSUE AT
+  DISPUTE:", "CASE SUMMARY:", "DOCUMENTS REVIEWED FOR DETERMINATION:", "MEDICAL TREATMENT GUIDELINE(S)
+  RELIED UPON BY PROFESSIONAL REVIEWER AND WHY:", "RATIONALE FOR WHY ...:", "MEDICAL REVIEWER
+  QUALIFICATIONS:").
+
+Sections are recognised by families of headings: each section name has several patterns, matched on
+lines of their own, in any case, with or without a trailing colon, and possibly wrapped over lines, so
+variations in wording and markup do not matter. In a professional review form its labels may also be
+followed by their text on the same line, after the colon.
 """
 from __future__ import annotations
 
@@ -14,22 +28,57 @@ from dataclasses import dataclass
 
 LAYOUT_DETERMINATION = "determination-2014"
 LAYOUT_NOTICE = "notice-2013"
+LAYOUT_DOCS = "determination-docs"
+LAYOUT_PROFESSIONAL = "professional-review"
+LAYOUTS = (LAYOUT_DETERMINATION, LAYOUT_NOTICE, LAYOUT_DOCS, LAYOUT_PROFESSIONAL)
+#: Sections that are a letter's title, not part of its body: the header runs on after them.
+TITLE_SECTIONS = frozenset({"notice", "form"})
 
-# (section name, heading pattern). Order does not matter: sections are ordered by position.
-_HEADINGS: tuple[tuple[str, str], ...] = (
-    ("reviewer", r"how\s+the\s+(?:imr\s+)?final\s+determination\s+was\s+made"),
-    ("summary", r"clinical\s+case\s+summary"),
-    ("issues", r"imr\s+issues,?\s+decisions,?\s+and\s+rationales?"),
-    ("notice", r"notice\s+of\s+independent\s+medical\s+review\s+determination"),
-    ("decision", r"independent\s+medical\s+review\s+decisions?\s+and\s+rationales?"),
-    ("reviewer", r"medical\s+qualifications\s+of\s+the\s+(?:expert|physician)\s+reviewer"),
-    ("summary", r"(?:expert\s+reviewer\s+)?case\s+summary"),
-)
-_HEADING_RE = re.compile(
-    r"^[ \t]*(?:" + "|".join(f"(?P<h{i}>{pattern})" for i, (_, pattern) in enumerate(_HEADINGS))
-    + r")[ \t]*:?[ \t]*$",
-    re.IGNORECASE | re.MULTILINE,
-)
+_REVIEWER_WHO = r"(?:the\s+)?(?:medical\s+|professional\s+|physician\s+|peer\s+)?reviewer(?:'s)?"
+# Section name → heading patterns, looked for in every letter. Sections are ordered by position.
+HEADING_FAMILIES: dict[str, tuple[str, ...]] = {
+    "notice": (r"notice\s+of\s+independent\s+medical\s+review\s+determination",),
+    "decision": (r"independent\s+medical\s+review\s+decisions?\s+and\s+rationales?",),
+    "form": (r"medical\s+professional\s+review(?:\s+(?:form|report|determination))?",),
+    "reviewer": (r"how\s+the\s+(?:imr\s+)?final\s+determination\s+was\s+made",
+                 r"medical\s+qualifications\s+of\s+the\s+(?:expert|physician)\s+reviewer"),
+    "summary": (r"clinical\s+case\s+summary",
+                r"(?:expert\s+reviewer\s+)?case\s+summary"),
+    "issues": (r"imr\s+issues,?\s+decisions,?\s+and\s+rationales?",
+               r"imr\s+decision(?:\s*\(s\)|s)?,?\s+and\s+rationale(?:\s*\(s\)|s)?"),
+    "documents": ((r"(?:list\s+of\s+)?(?:medical\s+)?(?:documents|records)\s+reviewed"
+                   r"(?:\s+(?:for|in)\s+(?:the\s+|this\s+)?(?:determination|review))?"),),
+    "dispute": (r"(?:issues?|items?|treatments?|services?)(?:\s*\(s\))?\s+(?:at|in|under)\s+dispute",),
+}
+# The professional review form's other labels: looked for only in such a form.
+FORM_FAMILIES: dict[str, tuple[str, ...]] = {
+    "summary": (r"(?:clinical\s+)?(?:case\s+)?summary(?:\s+of\s+(?:the\s+)?(?:case|records))?",),
+    "guidelines": ((r"(?:medical\s+treatment\s+)?guidelines?(?:\s*\(s\))?\s+(?:relied\s+upon|used|applied|cited)"
+                    rf"(?:\s+by\s+{_REVIEWER_WHO})?(?:\s+and\s+why)?"),
+                   r"(?:evidence[- ]based\s+)?(?:guidelines?|criteria)(?:\s*\(s\))?(?:\s+and\s+references?)?"),
+    "rationale": ((r"rationale(?:\s+for\s+why\s+the\s+requested\s+[\w/\s]{1,40}?\s+(?:is|was|are|were|is\s*/\s*was)"
+                   r"\s+(?:not\s+)?medically\s+(?:necessary|appropriate))?"),
+                  r"rationale\s+for\s+(?:the\s+)?(?:determination|decision)",
+                  rf"{_REVIEWER_WHO}\s+rationale"),
+    "reviewer": (rf"{_REVIEWER_WHO}\s+(?:qualifications|credentials)",
+                 rf"qualifications\s+of\s+{_REVIEWER_WHO}"),
+    "determination": (r"(?:final\s+|review\s+)?(?:determination|decision)",),
+}
+
+
+def _alternatives(families: dict[str, tuple[str, ...]]) -> tuple[list[str], str]:
+    names = [name for name, patterns in families.items() for _ in patterns]
+    patterns = [pattern for group in families.values() for pattern in group]
+    return names, "|".join(f"(?P<h{i}>{pattern})" for i, pattern in enumerate(patterns))
+
+
+_NAMES, _ALTERNATIVES = _alternatives(HEADING_FAMILIES)
+_HEADING_RE = re.compile(r"^[ \t]*(?:" + _ALTERNATIVES + r")[ \t]*:?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_FORM_NAMES, _FORM_ALTERNATIVES = _alternatives({**FORM_FAMILIES, "dispute": HEADING_FAMILIES["dispute"],
+                                                 "documents": HEADING_FAMILIES["documents"]})
+# In a form, a label may stand alone or be followed by its text after a colon.
+_FORM_LABEL_RE = re.compile(r"^[ \t]*(?:" + _FORM_ALTERNATIVES + r")[ \t]*(?::[ \t]*|$)",
+                            re.IGNORECASE | re.MULTILINE)
 # The first per-item block of a 2013 notice starts the issues section.
 _NOTICE_ITEMS_RE = re.compile(r"^[ \t]*\d+[).]\s+regarding\s+the\s+request\s+for\b", re.IGNORECASE | re.MULTILINE)
 
@@ -64,26 +113,40 @@ class Sections:
 
 
 def split_sections(text: str) -> Sections:
-    """Find the known headings in ``text`` and cut it into sections."""
-    marks: list[tuple[int, int, str, str]] = []
-    for match in _HEADING_RE.finditer(text):
-        index = next(i for i in range(len(_HEADINGS)) if match.group(f"h{i}") is not None)
-        marks.append((match.start(), match.end(), _HEADINGS[index][0], match.group(0).strip()))
+    """Find the known headings in ``text``, tell the layout and cut the text into sections."""
+    marks = _marks(_HEADING_RE, _NAMES, text)
     items = _NOTICE_ITEMS_RE.search(text)
     if items and not any(name == "issues" for *_, name, _ in marks):
         marks.append((items.start(), items.start(), "issues", ""))
+    layout = _layout(text, {name for *_, name, _ in marks})
+    if layout == LAYOUT_PROFESSIONAL:
+        taken = {start for start, *_ in marks}
+        marks += [mark for mark in _marks(_FORM_LABEL_RE, _FORM_NAMES, text) if mark[0] not in taken]
     marks.sort()
     sections = []
     for i, (start, body_start, name, heading) in enumerate(marks):
         end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
-        sections.append(Section(name, heading, body_start, end))
+        sections.append(Section(name, heading, body_start, max(end, body_start)))
     header_end = marks[0][0] if marks else len(text)
-    return Sections(text, _layout(text, {s.name for s in sections}), header_end, tuple(sections))
+    return Sections(text, layout, header_end, tuple(sections))
+
+
+def _marks(pattern: re.Pattern[str], names: list[str], text: str) -> list[tuple[int, int, str, str]]:
+    """(heading start, body start, section name, heading text) of every heading ``pattern`` finds."""
+    marks = []
+    for match in pattern.finditer(text):
+        index = next(i for i in range(len(names)) if match.group(f"h{i}") is not None)
+        marks.append((match.start(), match.end(), names[index], re.sub(r"\s+", " ", match.group(0)).strip()))
+    return marks
 
 
 def _layout(text: str, names: set[str]) -> str | None:
+    if "form" in names or ("dispute" in names and "issues" not in names and "notice" not in names):
+        return LAYOUT_PROFESSIONAL
     if "notice" in names or "decision" in names or _NOTICE_ITEMS_RE.search(text):
         return LAYOUT_NOTICE
+    if "documents" in names and names & {"issues", "reviewer", "summary"}:
+        return LAYOUT_DOCS
     if names & {"issues", "reviewer", "summary"}:
         return LAYOUT_DETERMINATION
     return None
