@@ -95,6 +95,11 @@ class IMR(DefinedNamespace):
     # Diagnosis, ICD-10-CM concepts
     icd10Code: URIRef  # The ICD-10-CM concept matching the diagnosis.
     uncertain: URIRef  # True for a possible / rule-out diagnosis (not coded).
+    FieldSource: URIRef  # How one extracted field was found.
+    fieldSource: URIRef  # A case's or item's field source.
+    fieldName: URIRef  # The record field a field source describes.
+    method: URIRef  # How the field was found, in words.
+    fallback: URIRef  # True when the field came from a fallback.
     icd10Level: URIRef  # "code", "category", "block" or "chapter" of an ICD-10-CM concept.
 
     # Shared by several fact classes

@@ -88,6 +88,8 @@ class Item:
     span: Span | None = None
     request_span: Span | None = None
     rationale_span: Span | None = None
+    field_sources: dict[str, str] = field(default_factory=dict)  # field → how it was found
+    fallback_fields: list[str] = field(default_factory=list)  # fields found only by a fallback
 
 
 @dataclass
@@ -113,6 +115,8 @@ class CaseRecord:
     encoding: str | None = None
     sha256: str | None = None
     field_spans: dict[str, Span] = field(default_factory=dict)
+    field_sources: dict[str, str] = field(default_factory=dict)  # field → how it was found
+    fallback_fields: list[str] = field(default_factory=list)  # fields found only by a fallback, not where expected
     specialty_mentions: list[Mention] = field(default_factory=list)
     prior_treatment_mentions: list[Mention] = field(default_factory=list)
     text: str | None = None

@@ -45,14 +45,16 @@ def small_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KGStore]:
 def test_small_store_report(small_store: KGStore) -> None:
     """Totals, the constraint table, the letters, the periods and the kept-out files are what was built."""
     report = quality_report(small_store.select)
-    assert report.totals == {"letters": 3, "with_violations": 1, "with_warnings": 1, "violations": 1, "warnings": 1,
-                             "infos": 0, "constraints_failed": 2, "rejected": 2}
+    assert report.totals == {"letters": 3, "with_violations": 1, "with_warnings": 2, "violations": 1, "warnings": 2,
+                             "infos": 0, "constraints_failed": 3, "rejected": 2}
     first = report.constraints[0]
     assert (first["severity"], first["letters"], first["results"], first["example_letter"]) == \
         ("Violation", 1, 1, "CM14-0166055")
     assert "decision date 2014-09-25" in first["example_message"]
     assert report.constraints[1]["severity"] == "Warning"
-    assert report.constraints[1]["constraint"] == "item treatment not in vocabulary"
+    assert report.constraints[1]["constraint"] == "extraction warning"
+    assert "dates out of order: date_assigned 2014-10-13 is after decision_date" in report.constraints[1]["example_message"]
+    assert report.constraints[2]["constraint"] == "item treatment not in vocabulary"
 
     letters = {letter["key"]: letter for letter in report.letters}
     assert set(letters) == {"CM14-0166055", "CM15-0204517", "CM14-0087231"}
@@ -65,7 +67,7 @@ def test_small_store_report(small_store: KGStore) -> None:
 
     assert report.by_month == [
         {"period": "2014-07", "letters": 1, "with_violations": 0, "with_warnings": 0},
-        {"period": "2014-09", "letters": 1, "with_violations": 1, "with_warnings": 0},
+        {"period": "2014-09", "letters": 1, "with_violations": 1, "with_warnings": 1},
         {"period": "2015-11", "letters": 1, "with_violations": 0, "with_warnings": 1},
     ]
     assert sum(p["letters"] for p in report.by_build_date) == 3

@@ -49,8 +49,10 @@ def _wrapped(label: str) -> list[re.Pattern[str]]:
                        + r"\s+".join(words[k:]) + r"[ \t]*:", re.IGNORECASE) for k in range(1, len(words))]
 
 
-for _name, _label in _WRAPPED_LABELS.items():
-    _DATE_RES[_name].extend(_wrapped(_label))
+_WRAPPED_RES = {name: _wrapped(label) for name, label in _WRAPPED_LABELS.items()}
+for _name, _patterns in _WRAPPED_RES.items():
+    _DATE_RES[_name].extend(_patterns)
+_WRAPPED_RES_ALL = frozenset(p for patterns in _WRAPPED_RES.values() for p in patterns)
 
 _PROSE_RES = {
     name: [re.compile(p + r"\s+(?P<value>" + DATE_PATTERN + r")", re.IGNORECASE) for p in patterns]
@@ -98,11 +100,24 @@ def _columns(head: str) -> dict[str, tuple[str, Span]]:
     return found
 
 
-def extract_header(text: str, header_end: int) -> tuple[dict[str, str | None], dict[str, Span], list[str]]:
-    """Header fields from ``text`` (labels searched before ``header_end`` first), their spans, and warnings."""
+# How a header value was found (recorded per field in CaseRecord.field_sources).
+BY_LABEL = "header label"
+BY_COLUMNS = "header table read column by column"
+BY_WRAPPED_LABEL = "header label wrapped around its value"
+BY_PROSE = "sentence in the letter"
+BY_LABEL_ELSEWHERE = "label outside the header"
+BY_CASE_NUMBER_ALONE = "case number pattern without a label"
+
+
+def extract_header(
+    text: str, header_end: int
+) -> tuple[dict[str, str | None], dict[str, Span], list[str], dict[str, str]]:
+    """Header fields from ``text`` (labels searched before ``header_end`` first), their spans, warnings, and how
+    each field was found."""
     values: dict[str, str | None] = {}
     spans: dict[str, Span] = {}
     warnings: list[str] = []
+    sources: dict[str, str] = {}
     head = text[:header_end] if header_end > 0 else text
     columns = _columns(head)
     if columns:
@@ -116,30 +131,44 @@ def extract_header(text: str, header_end: int) -> tuple[dict[str, str | None], d
                 if values[name] is None:
                     warnings.append(f"{name}: '{value}' is not a valid date")
             spans[name] = span
+            sources[name] = BY_COLUMNS
 
-    match = _CASE_LABEL_RE.search(head) or _CASE_LABEL_RE.search(text) or _CASE_RE.search(text)
-    if match and "case_number" not in values:
-        group = "value" if "value" in match.re.groupindex else 0
-        values["case_number"] = match.group(group).upper()
-        spans["case_number"] = match.span(group)
-    match = _PRIORITY_RE.search(head) or _PRIORITY_RE.search(text)
-    if match and "priority" not in values:
-        values["priority"] = _PRIORITY_NAMES[match["value"].lower()]
-        spans["priority"] = match.span("value")
+    if "case_number" not in values:
+        for where, pattern, how in ((head, _CASE_LABEL_RE, BY_LABEL), (text, _CASE_LABEL_RE, BY_LABEL_ELSEWHERE),
+                                    (text, _CASE_RE, BY_CASE_NUMBER_ALONE)):
+            if match := pattern.search(where):
+                group = "value" if "value" in match.re.groupindex else 0
+                values["case_number"] = match.group(group).upper()
+                spans["case_number"] = match.span(group)
+                sources["case_number"] = how
+                break
+    if "priority" not in values:
+        for where, how in ((head, BY_LABEL), (text, BY_LABEL_ELSEWHERE)):
+            if match := _PRIORITY_RE.search(where):
+                values["priority"] = _PRIORITY_NAMES[match["value"].lower()]
+                spans["priority"] = match.span("value")
+                sources["priority"] = how
+                break
 
     for name, patterns in _DATE_RES.items():
         if name in values:
             continue
-        found = _first(patterns, head) or _first(_PROSE_RES.get(name, ()), text)
+        how = BY_LABEL
+        found = _first(patterns, head)
+        if found is None:
+            how, found = BY_PROSE, _first(_PROSE_RES.get(name, ()), text)
         if found is None and header_end > 0:
-            found = _first(patterns, text)
+            how, found = BY_LABEL_ELSEWHERE, _first(patterns, text)
         if found is not None:
+            if how == BY_LABEL and found.re in _WRAPPED_RES_ALL:
+                how = BY_WRAPPED_LABEL
+            sources[name] = how
             iso = parse_date(found["value"])
             if iso is None:
                 warnings.append(f"{name}: '{found['value']}' is not a valid date")
             values[name] = iso
             spans[name] = found.span("value")
-    return values, spans, warnings
+    return values, spans, warnings, sources
 
 
 def _first(patterns: "list[re.Pattern[str]] | tuple[re.Pattern[str], ...]", text: str) -> "re.Match[str] | None":

@@ -40,6 +40,8 @@ _LABELS = {
     "reviewer": r"(?:maximus|imr|expert\s+reviewer(?:'s)?|reviewer(?:'s)?)\s+guidelines?",
     "rationale": r"decision\s+rationale|rationale\s+for\s+(?:the\s+)?decision",
 }
+_NO_EVIDENCE_RE = re.compile(r"\b(?:did\s+not|does\s+not|not)\s+(?:cite|provide|reference)|\bno\s+(?:medical\s+)?"
+                             r"(?:evidence|guidelines?|citations?)\b|\bnone\b", re.IGNORECASE)
 _LABEL_LINE_RE = re.compile(r"(?:" + "|".join(_LABELS.values()) + r")\s*:", re.IGNORECASE)
 _NOTICE_LABELS = {
     "claims": r"medical\s+treatment\s+guidelines?(?:\(s\))?\s+relied\s+upon\s+by\s+the\s+claims\s+administrator",
@@ -196,16 +198,24 @@ def _item(text: str, block: _Block, labels: dict[str, str]) -> tuple[Item, list[
         if key in parts:
             a, b = parts[key]
             setattr(item, field, parse_citations(text[a:b], a))
+            if not getattr(item, field) and not _NO_EVIDENCE_RE.search(text[a:b]):
+                who = "claims administrator" if key == "claims" else "reviewer"
+                problems.append(f"the {who}'s guideline statement names no guideline that was recognised")
     if "rationale" in parts:
         a, b = parts["rationale"]
         item.rationale = _clean(text[a:b])
         item.rationale_span = (a, b)
     else:
         problems.append("no decision rationale found")
-    if item.decision is None and item.rationale:
+    item.field_sources["request"] = "eligible portion of the item heading" if block.original else "item heading"
+    if item.decision is not None:
+        item.field_sources["decision"] = "item heading" if labels is _LABELS else "numbered finding"
+    elif item.rationale:
         conclusion = list(_CONCLUSION_RE.finditer(item.rationale))
         if conclusion:
             item.decision = "Upheld" if conclusion[-1]["negation"] else "Overturned"
+            item.field_sources["decision"] = "conclusion of the rationale"
+            item.fallback_fields.append("decision")
     if item.decision is None:
         problems.append("no decision (Upheld/Overturned) found")
     if "reviewer" not in parts:

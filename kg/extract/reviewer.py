@@ -75,6 +75,11 @@ def extract_specialties(section_text: str, offset: int) -> tuple[list[Mention], 
     return mentions, warnings
 
 
+def credentials_listed(section_text: str) -> bool:
+    """True when the reviewer section has a credentials list ("Certification(s)/Specialty: ...")."""
+    return _CREDENTIALS_RE.search(section_text) is not None
+
+
 def _listed(text: str, start: int, end: int, offset: int) -> tuple[list[Mention], list[str]]:
     """Specialties from a comma- or semicolon-separated credentials list in ``text[start:end]``."""
     mentions: list[Mention] = []

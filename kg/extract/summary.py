@@ -77,13 +77,24 @@ _INCLUDING_RE = re.compile(r"^(?:[\w-]+\s+)?(?:medications?|drugs?|meds)\s+(?:in
 _BINDS_AND_RE = re.compile(r"\b(?:with|status\s+post|s/p|secondary\s+to|due\s+to|following|after)\b", re.IGNORECASE)
 _RELATIVE_RE = re.compile(r"(?:which|that|who|where|when|whereas|although)\b", re.IGNORECASE)
 
+# How the diagnoses were found, per family of _DIAGNOSIS_LEADS; the last is a fallback.
+DIAGNOSIS_SOURCES = ("diagnosis statement", "treated-for statement", "claim narrative")
+TREATMENT_SOURCES = ("treatment history statement", "medication list")
+
+
 def extract_diagnoses(summary: str, offset: int) -> list[Diagnosis]:
     """Diagnoses stated in the case summary, each linked to its ICD-10-CM code when the words support one;
     "possible ..." and "rule out ..." diagnoses are kept, marked uncertain and not coded."""
+    return read_diagnoses(summary, offset)[0]
+
+
+def read_diagnoses(summary: str, offset: int) -> tuple[list[Diagnosis], str | None]:
+    """The diagnoses (as :func:`extract_diagnoses`) and which kind of statement gave them."""
     flat = summary.replace("\n", " ")
     diagnoses: list[Diagnosis] = []
     seen: set[str] = set()
-    for match in _first_statement(flat):
+    found = _first_statement(flat)
+    for family, match in found:
         end = match.end("list")
         if tail := _DIAGNOSIS_TAIL_RE.search(flat, match.start("list"), end):
             end = tail.start()
@@ -95,15 +106,16 @@ def extract_diagnoses(summary: str, offset: int) -> list[Diagnosis]:
                 continue
             seen.add(key)
             diagnoses.append(_diagnosis(label, (offset + stop - len(label), offset + stop)))
-    return diagnoses
+    return diagnoses, (DIAGNOSIS_SOURCES[found[0][0]] if found and diagnoses else None)
 
 
-def _first_statement(flat: str) -> list[re.Match[str]]:
-    """The first diagnosis statement of the most explicit family that has one (none when negated)."""
-    for pattern in _DIAGNOSIS_RES:
+def _first_statement(flat: str) -> list[tuple[int, re.Match[str]]]:
+    """The first diagnosis statement of the most explicit family that has one (none when negated), with the
+    family's number."""
+    for family, pattern in enumerate(_DIAGNOSIS_RES):
         for match in pattern.finditer(flat):
             if not _NEGATED_RE.search(flat, max(0, match.start() - 40), match.start()):
-                return [match]
+                return [(family, match)]
     return []
 
 
@@ -117,6 +129,11 @@ def _diagnosis(label: str, span: tuple[int, int]) -> Diagnosis:
 def extract_prior_treatments(summary: str, offset: int) -> list[Mention]:
     """Treatments the summary says were tried before, as listed; without a treatment history sentence, the
     medications it lists."""
+    return read_prior_treatments(summary, offset)[0]
+
+
+def read_prior_treatments(summary: str, offset: int) -> tuple[list[Mention], str | None]:
+    """The prior treatments (as :func:`extract_prior_treatments`) and which kind of statement gave them."""
     flat = summary.replace("\n", " ")
     mentions: list[Mention] = []
     for match in _TREATMENT_RE.finditer(flat):
@@ -127,9 +144,11 @@ def extract_prior_treatments(summary: str, offset: int) -> list[Mention]:
             mentions.extend(_treatments(flat, sentence.start("list"), sentence.end("list"), offset, whole=True))
         mentions.extend(_treatments(flat, match.start("list"), match.end("list"), offset))
         break
-    if not mentions and (listed := _MEDICATION_LIST_RE.search(flat)):
+    if mentions:
+        return mentions, TREATMENT_SOURCES[0]
+    if listed := _MEDICATION_LIST_RE.search(flat):
         mentions.extend(_treatments(flat, listed.start("list"), listed.end("list"), offset))
-    return mentions
+    return mentions, (TREATMENT_SOURCES[1] if mentions else None)
 
 
 def _treatments(flat: str, start: int, end: int, offset: int, whole: bool = False) -> list[Mention]:

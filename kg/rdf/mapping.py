@@ -114,6 +114,7 @@ def _case(b: _Builder) -> None:
     b.add(b.case, IMR.letter, b.letter)
     b.add(b.case, RDFS.label, Literal(f"IMR case {r.case_number or b.key}"))
     b.add(b.case, IMR.caseNumber, Literal(r.case_number) if r.case_number else None)
+    _field_sources(b, b.case, r.field_sources, r.fallback_fields)
     for name, prop in _DATES:
         b.add(b.case, prop, _date(getattr(r, name)))
         b.evidence(b.case, IMR.evidence, r.field_spans.get(name), b.case, f"span/{name.replace('_', '-')}")
@@ -141,6 +142,7 @@ def _item(b: _Builder, number: int, item: Item) -> None:
     b.fact(node, IMR.DisputedItem, item.request_span, item.request)
     b.add(node, IMR.itemNumber, Literal(number, datatype=XSD.integer))
     b.add(node, IMR.request, Literal(item.request))
+    _field_sources(b, node, item.field_sources, item.fallback_fields)
     b.add(node, IMR.originalRequest, Literal(item.original_request) if item.original_request else None)
     b.add(node, IMR.treatmentLabel, Literal(item.treatment) if item.treatment else None)
     if item.treatment_id:
@@ -165,6 +167,16 @@ def _item(b: _Builder, number: int, item: Item) -> None:
                                   (IMR.IMRReviewer, "reviewer", item.reviewer_guideline)):
         for k, citation in enumerate(citations, 1):
             _citation(b, node, mint.part_iri(node, "citation", f"{name}-{k}"), role, citation)
+
+
+def _field_sources(b: _Builder, node: URIRef, sources: dict[str, str], fallbacks: list[str]) -> None:
+    for name, method in sources.items():
+        source = mint.part_iri(node, "source", name.replace("_", "-"))
+        b.add(node, IMR.fieldSource, source)
+        b.add(source, RDF.type, IMR.FieldSource)
+        b.add(source, IMR.fieldName, Literal(name))
+        b.add(source, IMR.method, Literal(method))
+        b.add(source, IMR.fallback, Literal(name in fallbacks))
 
 
 def _citation(b: _Builder, item: URIRef, node: URIRef, role: URIRef, citation: Citation) -> None:
