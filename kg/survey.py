@@ -83,6 +83,8 @@ class Survey:
     unmatched: dict[str, list[Frequent]]
     top: int
     errors: list[Frequent] = field(default_factory=list)
+    not_letters: list[str] = field(default_factory=list)  # files read that are not IMR letters (or not readable)
+    fallbacks: dict[str, int] = field(default_factory=dict)  # field → letters where only a fallback found it
 
     def to_dict(self) -> dict[str, Any]:
         """The survey as plain JSON-able values (a missing layout is the key "none")."""
@@ -97,6 +99,8 @@ class Survey:
             "errors": [f.to_dict() for f in self.errors],
             "unmatched": {name: [f.to_dict() for f in found] for name, found in self.unmatched.items()},
             "top": self.top,
+            "not_letters": self.not_letters,
+            "fallbacks": self.fallbacks,
         }
 
 
@@ -146,13 +150,23 @@ def survey(records: Iterable[CaseRecord], top: int = 20,
     layouts: dict[str | None, int] = {}
     tallies = {name: _Tally() for name in UNMATCHED}
     errors = _Tally()
+    not_letters: list[str] = []
+    fallbacks: dict[str, int] = {}
     for record in records:
-        letters += 1
         source = record.source
+        if record.layout is None and record.errors:
+            # Not an IMR letter (or unreadable): listed apart, so that it does not lower the shares.
+            not_letters.append(source)
+            for error in record.errors:
+                errors.add(normalise_warning(error.replace(source, "FILE")), source)
+            continue
+        letters += 1
         with_errors += bool(record.errors)
         for error in record.errors:
             errors.add(normalise_warning(error.replace(source, "FILE")), source)
         layouts[record.layout] = layouts.get(record.layout, 0) + 1
+        for name in record.fallback_fields:
+            fallbacks[name] = fallbacks.get(name, 0) + 1
         for name in LETTER_FIELDS:
             found[name] += bool(getattr(record, name))
         if sum(1 for name in DATE_ORDER if getattr(record, name)) >= 2:
@@ -189,7 +203,7 @@ def survey(records: Iterable[CaseRecord], top: int = 20,
         dates_in_order=Share(in_order, comparable),
         layouts=dict(sorted(layouts.items(), key=lambda pair: (-pair[1], _layout_name(pair[0])))),
         unmatched={name: tally.most_common(top) for name, tally in tallies.items()},
-        top=top, errors=errors.most_common(top))
+        top=top, errors=errors.most_common(top), not_letters=not_letters, fallbacks=dict(sorted(fallbacks.items())))
 
 
 def _item_facts(item: Item) -> dict[str, bool]:
@@ -224,9 +238,15 @@ def _share_line(name: str, share: Share) -> str:
 
 def format_table(report: Survey) -> str:
     """The survey as a readable text report: shares per field, layouts, then the unmatched lists."""
-    lines = [f"{report.letters} letters, {report.with_errors} with errors, {report.items} disputed items", "",
-             "Letters where the field was found:"]
+    lines = [f"{report.letters} letters, {report.with_errors} with errors, {report.items} disputed items"]
+    if report.not_letters:
+        shown = ", ".join(report.not_letters[:5]) + (" ..." if len(report.not_letters) > 5 else "")
+        lines.append(f"{len(report.not_letters)} files are not IMR letters and are not counted: {shown}")
+    lines += ["", "Letters where the field was found:"]
     lines += [_share_line(name, share) for name, share in report.fields.items()]
+    if report.fallbacks:
+        lines += ["", "Letters where a field was found only by a fallback:"]
+        lines += [f"  {name:<26} {count:>6}" for name, count in report.fallbacks.items()]
     lines += ["", "Items where the field was found:"]
     lines += [_share_line(name, share) for name, share in report.item_fields.items()]
     lines += ["", "Letters with two or more dates, in order:",

@@ -49,7 +49,8 @@ def _full(source: str, **fields: object) -> CaseRecord:
 
 
 def test_shares_of_letter_and_item_fields() -> None:
-    """Each field's share counts the letters (or items) where it was found, errors included in the total."""
+    """Each field's share counts the letters (or items) where it was found; files that are not letters are listed
+    apart and do not count."""
     records = [
         _full("a.pdf"),
         _full("b.pdf", case_number=None, priority=None, diagnoses=[],
@@ -59,14 +60,15 @@ def test_shares_of_letter_and_item_fields() -> None:
         CaseRecord(source="d.pdf", errors=["d.pdf: not an IMR determination letter"]),
     ]
     report = survey(records, chaptered=CHAPTERED)
-    assert (report.letters, report.with_errors, report.items) == (4, 1, 4)
+    assert (report.letters, report.with_errors, report.items) == (3, 0, 4)
+    assert report.not_letters == ["d.pdf"]
     assert list(report.fields) == list(LETTER_FIELDS) and list(report.item_fields) == list(ITEM_FIELDS)
-    assert report.fields["case_number"] == Share(2, 4)
-    assert report.fields["priority"].share == 0.5
-    assert report.fields["application_received"] == Share(2, 4)
-    assert report.fields["reviewer_specialties"] == Share(2, 4)
-    assert report.fields["date_of_injury"] == Share(3, 4)
-    assert report.fields["items"] == Share(3, 4)
+    assert report.fields["case_number"] == Share(2, 3)
+    assert report.fields["priority"] == Share(2, 3)
+    assert report.fields["application_received"] == Share(2, 3)
+    assert report.fields["reviewer_specialties"] == Share(2, 3)
+    assert report.fields["date_of_injury"] == Share(3, 3)
+    assert report.fields["items"] == Share(3, 3)
     assert report.item_fields["decision"] == Share(3, 4)
     assert report.item_fields["treatment_matched"] == Share(3, 4)
     assert report.item_fields["claims_guideline_cited"] == Share(3, 4)
