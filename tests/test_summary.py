@@ -187,3 +187,18 @@ def test_possible_diagnosis_is_kept_uncertain_and_not_coded() -> None:
 def test_treatment_history_wordings_of_later_letters(summary: str, labels: list[str]) -> None:
     """The treatment history sentence in the wordings of later letters gives the prior treatments as listed."""
     assert [m.label for m in extract_prior_treatments(summary, 0)] == labels
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("The applicant was given diagnoses of neck and shoulder strain.", ["neck and shoulder strain"],
+                     id="regions-share-the-noun"),
+        pytest.param("He is being treated for cervical, thoracic, lumbar myoligamentous injury and left knee strain.",
+                     ["cervical, thoracic, lumbar myoligamentous injury", "left knee strain"],
+                     id="leading-regions-join-the-next"),
+    ],
+)
+def test_regions_are_not_diagnoses_of_their_own(summary: str, labels: list[str]) -> None:
+    """A region named on its own in a diagnosis list belongs to the diagnosis after it."""
+    assert [d.label for d in extract_diagnoses(summary, 0)] == labels

@@ -42,6 +42,8 @@ _LABELS = {
 }
 _NO_EVIDENCE_RE = re.compile(r"\b(?:did\s+not|does\s+not|not)\s+(?:cite|provide|reference)|\bno\s+(?:medical\s+)?"
                              r"(?:evidence|guidelines?|citations?)\b|\bnone\b", re.IGNORECASE)
+# A heading line may break right after a label whose value follows: "..., DOS:" / "11/11/2016: Upheld".
+_OPEN_LABEL_RE = re.compile(r"\b(?:DOS|date\s+of\s+service|dated?|service\s+date)\s*:$", re.IGNORECASE)
 _LABEL_LINE_RE = re.compile(r"(?:" + "|".join(_LABELS.values()) + r")\s*:", re.IGNORECASE)
 _NOTICE_LABELS = {
     "claims": r"medical\s+treatment\s+guidelines?(?:\(s\))?\s+relied\s+upon\s+by\s+the\s+claims\s+administrator",
@@ -119,7 +121,8 @@ def _heading_start(text: str, floor: int, mark: int) -> int:
             break
         previous_start = max(_line_start(text, start - 1), floor)
         previous = text[previous_start:start - 1].strip()
-        if not previous or previous[-1] in ".:;" or _LABEL_LINE_RE.match(previous):
+        if not previous or (previous[-1] in ".:;" and not _OPEN_LABEL_RE.search(previous)) \
+                or _LABEL_LINE_RE.match(previous):
             break
         start = previous_start
     if _ELIGIBLE_RE.search(text, start, mark) or _ELIGIBLE_RE.search(text, max(floor, start - 200), start):

@@ -193,14 +193,33 @@ def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list
             else:
                 pieces.append((s, e))
         position = b
+    if merge_qualifiers:
+        pieces = _merge_leading_regions(text, pieces)
     min_words = 2 if cuts and merge_qualifiers else 1
-    pieces = [part for piece in pieces for part in _split_conjoined(text, piece, min_words)]
+    pieces = [part for piece in pieces for part in _split_conjoined(text, piece, min_words, merge_qualifiers)]
     return [(start + s, start + e) for s, e in pieces]
 
 
-def _split_conjoined(text: str, piece: tuple[int, int], min_words: int) -> list[tuple[int, int]]:
+def _merge_leading_regions(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """"cervical, thoracic, lumbar myoligamentous injury": pieces that only name a region belong to the next."""
+    merged: list[tuple[int, int]] = []
+    waiting: int | None = None
+    for s, e in pieces:
+        if _is_region(text[s:e]) or _only_qualifiers(text[s:e]):
+            waiting = s if waiting is None else waiting
+            continue
+        merged.append((s if waiting is None else waiting, e))
+        waiting = None
+    if waiting is not None:
+        merged.append((waiting, pieces[-1][1]))
+    return merged
+
+
+def _split_conjoined(text: str, piece: tuple[int, int], min_words: int,
+                     shared_head: bool = False) -> list[tuple[int, int]]:
     """Cut "A and B" inside one element, unless the "and" belongs to a phrase: "with X and Y", "status post
-    open reduction and internal fixation", "the neck and upper back", or a right side too short to stand alone."""
+    open reduction and internal fixation", "the neck and upper back", or a right side too short to stand alone.
+    """
     s, e = piece
     spanning = vocabulary("treatment").find_all(text[s:e])
     parts = []
@@ -208,7 +227,8 @@ def _split_conjoined(text: str, piece: tuple[int, int], min_words: int) -> list[
         a, b = s + joint.start(), s + joint.end()
         right = re.split(r"\s+and\s+", text[b:e], maxsplit=1)[0]
         binds = _BINDS_AND_RE.search(text[s:a]) and len(re.findall(r"[A-Za-z][\w'-]*", right)) < 3
-        if (binds or _is_region(right)
+        # "neck and shoulder strain": with ``shared_head``, a left side that only names a region shares the noun.
+        if (binds or _is_region(right) or (shared_head and _is_region(text[s:a]))
                 or any(m.start < joint.start() < m.end for m in spanning)
                 or len(re.findall(r"[A-Za-z][\w'-]*", right)) < min_words):
             continue
