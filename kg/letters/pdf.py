@@ -58,17 +58,19 @@ def _page_words(textpage: object, raw: Any) -> list[_Word]:
     for run in _RUN.finditer(chars):
         a, b = run.span()
         first, last = _box(textpage, raw, a, box), _box(textpage, raw, b - 1, box)
-        if first is None or last is None or not _one_line(first, last):
+        if first is None or last is None or not _one_line(first, last, b - a):
             words.extend(_split_run(textpage, raw, chars, a, b, box))
             continue
         words.append(_Word(run.group(), first[0], min(first[1], last[1]), last[2], max(first[3], last[3])))
     return words
 
 
-def _one_line(first: tuple[float, float, float, float], last: tuple[float, float, float, float]) -> bool:
+def _one_line(first: tuple[float, float, float, float], last: tuple[float, float, float, float], length: int) -> bool:
+    """True when a run's first and last characters sit on one line, no wider apart than its characters can be
+    (a run that jumps to another column or line is measured character by character instead)."""
     height = max(first[3] - first[1], last[3] - last[1], 1.0)
     same_line = abs((first[1] + first[3]) - (last[1] + last[3])) / 2 <= _SAME_LINE * height
-    return same_line and last[0] >= first[0] and last[0] - first[2] < 1.5 * height
+    return same_line and first[0] <= last[0] <= first[0] + length * 1.2 * height
 
 
 def _split_run(textpage: object, raw: Any, chars: str, start: int, end: int, box: Any) -> list[_Word]:
