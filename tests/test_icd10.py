@@ -257,3 +257,28 @@ def test_gold_phrases_are_not_hard_coded() -> None:
     """No gold diagnosis is a whole row of the CSV: the general matcher must find them."""
     phrases = {r["phrase"].strip().lower() for r in _rows()}
     assert not phrases & {p.lower() for p, _ in GOLD}
+
+
+def test_index_is_cached_on_disk_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch) -> None:
+    """The built ICD-10-CM index is written to the cache folder and read back on the next start; a damaged file
+    is rebuilt rather than trusted."""
+    from kg.vocab import icd10_index
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    path = icd10_index.cache_path()
+    assert path is not None and path.parent == tmp_path
+    icd10_index.get_index.cache_clear()
+    try:
+        built = icd10_index.get_index()
+        assert path.is_file()
+        icd10_index.get_index.cache_clear()
+        loaded = icd10_index.get_index()
+        assert loaded is not built
+        assert len(loaded.docs) == len(built.docs) and loaded.descriptions["M54.2"] == "Cervicalgia"
+        path.write_bytes(b"not a pickle")
+        icd10_index.get_index.cache_clear()
+        rebuilt = icd10_index.get_index()
+        assert len(rebuilt.docs) == len(built.docs)
+        assert path.read_bytes() != b"not a pickle"
+    finally:
+        icd10_index.get_index.cache_clear()

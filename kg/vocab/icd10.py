@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from kg.vocab.icd10_index import (
     ADJACENT, BODY, EMPTY, INJURY, LATERAL, LIMB, NEEDS_SITE, QUALIFIERS, REGIONS, SIDE_WORDS, SITES,
-    SPINE_WORDS, UNSAID, VAGUE, Z_WORDS, Doc, Index, cm, get_index,
+    SPINE_WORDS, UNSAID, VAGUE, Z_WORDS, Doc, Index, get_index, icd_package,
 )
 
 MIN_SCORE = 0.5
@@ -234,7 +234,8 @@ def link_icd10(text: str) -> IcdLink | None:
             found = (found[0], found[1] * 0.9)
     if found is None:
         return None
-    return IcdLink(found[0], cm.get_description(found[0]), round(min(1.0, found[1]), 3))
+    label = index.descriptions.get(found[0]) or icd_package().get_description(found[0])
+    return IcdLink(found[0], label, round(min(1.0, found[1]), 3))
 
 
 _LOOSE_MODIFIERS = frozenset(
@@ -262,7 +263,7 @@ def _normalize(code: str) -> str | None:
     c = code.strip().upper()
     if len(c) > 3 and c[3] != "." and not c.isdigit() and "-" not in c:
         c = c[:3] + "." + c[3:]
-    return c if c and cm.is_valid_item(c) else None
+    return c if c and icd_package().is_valid_item(c) else None
 
 
 def is_valid_icd10(code: str) -> bool:
@@ -276,6 +277,7 @@ def icd10_label(code: str) -> str | None:
     c = _normalize(code)
     if c is None:
         return None
+    cm = icd_package()
     return _range_free(cm.get_description(c)) if c.isdigit() or "-" in c else cm.get_description(c)
 
 
@@ -284,6 +286,7 @@ def icd10_hierarchy(code: str) -> list[tuple[str, str, str]]:
     c = _normalize(code)
     if c is None:
         return []
+    cm = icd_package()
     out: list[tuple[str, str, str]] = []
     prev = ""
     for item in [c, *cm.get_ancestors(c)]:

@@ -2,22 +2,40 @@
 
 Both the ICD-10-CM descriptions and the query phrases go through the same tokenizer and the same
 bridge rows of ``ontology/vocab/icd10-phrases.csv``, so clinical wording and ICD wording meet halfway.
+
+Importing the ICD-10-CM package and indexing its 98,000 codes takes seconds, so the built index is kept in
+a cache file (``$KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/imr-kg``, else ``~/.cache/imr-kg``) named after the
+package's version and a digest of the bridge rows and of this module: a changed input builds a new one.
+Where the cache cannot be written, the index is built in memory as before.
 """
 from __future__ import annotations
 
 import csv
+import gc
+import hashlib
 import math
+import os
+import pickle
 import re
+import tempfile
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 
 from kg.paths import VOCAB_DIR
 
-with warnings.catch_warnings():  # the package reads its data with a deprecated importlib API
-    warnings.simplefilter("ignore")
-    import simple_icd_10_cm as cm
+
+@lru_cache(maxsize=1)
+def icd_package() -> ModuleType:
+    """The ``simple_icd_10_cm`` module, imported on first use (its import alone takes about two seconds)."""
+    with warnings.catch_warnings():  # the package reads its data with a deprecated importlib API
+        warnings.simplefilter("ignore")
+        import simple_icd_10_cm
+
+    return simple_icd_10_cm
 
 Tokens = tuple[tuple[str, int], ...]  # (word, flag): 0 plain, 1 soft, 2 negated
 PHRASES_CSV = VOCAB_DIR / "icd10-phrases.csv"
@@ -234,10 +252,12 @@ class Index:
     default_idf: float
     by_code: dict[str, list[int]]
     children: dict[str, list[str]]
+    descriptions: dict[str, str]  # every indexed code's ICD-10-CM description
 
 
 def _raw_entries() -> tuple[list[tuple[str, str, bool]], dict[str, list[str]]]:
     """(code, wording, from a code row) for every description and inclusion term, and the code tree."""
+    cm = icd_package()
     entries: list[tuple[str, str, bool]] = []
     children: dict[str, list[str]] = {}
     seen: set[str] = set()
@@ -257,7 +277,51 @@ def _raw_entries() -> tuple[list[tuple[str, str, bool]], dict[str, list[str]]]:
 
 @lru_cache(maxsize=1)
 def get_index() -> Index:
-    """Build (once) the inverted index over descriptions, inclusion terms and the CSV's code rows."""
+    """The inverted index over descriptions, inclusion terms and the CSV's code rows: from the cache file when
+    one matches, else built (and cached)."""
+    path = cache_path()
+    if path is not None and path.is_file():
+        try:
+            gc.disable()  # unpickling many small objects: collection passes would only slow it down
+            with path.open("rb") as handle:
+                index = pickle.load(handle)
+            if isinstance(index, Index):
+                return index
+        except Exception:  # a damaged or foreign cache file is rebuilt, never trusted
+            pass
+        finally:
+            gc.enable()
+    index = build_index()
+    if path is not None:
+        _write_cache(path, index)
+    return index
+
+
+def cache_path() -> Path | None:
+    """Where the built index is cached, named after everything it is built from; None when unknown."""
+    root = os.environ.get("KG_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "imr-kg")
+    try:
+        version = metadata.version("simple-icd-10-cm")
+        digest = hashlib.sha256(PHRASES_CSV.read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+    except (OSError, metadata.PackageNotFoundError):
+        return None
+    return Path(root) / f"icd10cm-index-{version}-{digest}.pickle"
+
+
+def _write_cache(path: Path, index: Index) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as handle:
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, path)  # readers see the whole file or none
+    except OSError:
+        pass  # a read-only or full disk: the index still works from memory
+
+
+def build_index() -> Index:
+    """Build the inverted index over descriptions, inclusion terms and the CSV's code rows."""
+    cm = icd_package()
     rules = load_rules()
     entries, children = _raw_entries()
     entries.extend((code, phrase, True) for phrase, code in rules.code_terms if cm.is_valid_item(code))
@@ -295,4 +359,5 @@ def get_index() -> Index:
             postings.setdefault(t, []).append(doc_id)
     rules.forget()
     _scan_clause.cache_clear()
-    return Index(rules, docs, postings, idf, math.log(n + 1), by_code, children)
+    descriptions = {code: cm.get_description(code) for code in by_code}
+    return Index(rules, docs, postings, idf, math.log(n + 1), by_code, children, descriptions)
