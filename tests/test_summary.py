@@ -202,3 +202,42 @@ def test_treatment_history_wordings_of_later_letters(summary: str, labels: list[
 def test_regions_are_not_diagnoses_of_their_own(summary: str, labels: list[str]) -> None:
     """A region named on its own in a diagnosis list belongs to the diagnosis after it."""
     assert [d.label for d in extract_diagnoses(summary, 0)] == labels
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("He is being treated for strain of muscle and or tendon of wrist, and low back strain.",
+                     ["strain of muscle and or tendon of wrist", "low back strain"], id="and-or-is-not-a-cut"),
+        pytest.param("The record shows diagnosis that include mild cervical strain, bilateral hand paresthesia; "
+                     "low back strain.", ["mild cervical strain", "bilateral hand paresthesia", "low back strain"],
+                     id="commas-inside-semicolon-lists"),
+        pytest.param("Diagnoses include femur fracture, status post open reduction; lumbar strain.",
+                     ["femur fracture, status post open reduction", "lumbar strain"],
+                     id="status-post-continues-inside-an-element"),
+        pytest.param("Diagnoses include cervical radiculopathy, right C6, and status post C5-6 fusion.",
+                     ["cervical radiculopathy, right C6", "status post C5-6 fusion"], id="spine-level-qualifies"),
+        pytest.param("The current diagnosis is documented as other cervical disc displacement, mid cervical region.",
+                     ["other cervical disc displacement, mid cervical region"], id="mid-region-qualifies"),
+    ],
+)
+def test_diagnosis_lists_with_mixed_separators(summary: str, labels: list[str]) -> None:
+    """Diagnoses are cut at semicolons and commas; qualifiers, regions and continuations stay with their diagnosis."""
+    assert [d.label for d in extract_diagnoses(summary, 0)] == labels
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("The medication list included Flexeril, Norco, and Skelaxin, several of which were renewed.",
+                     ["Flexeril", "Norco", "Skelaxin"], id="several-of-which"),
+        pytest.param("The treatment to date includes meloxicam 7.5 mg, however the worker states it is not effective.",
+                     ["meloxicam 7.5 mg"], id="however-clause"),
+        pytest.param("Treatment rendered included physical therapy #4 July, #7 August, and September #3, and "
+                     "consultation, home exercises and consultation.",
+                     ["physical therapy #4 July", "consultation", "home exercises"], id="dates-and-repeats-dropped"),
+    ],
+)
+def test_treatment_lists_drop_clauses_dates_and_repeats(summary: str, labels: list[str]) -> None:
+    """Relative clauses, bare dates and repeated entries are not treatments."""
+    assert [m.label for m in extract_prior_treatments(summary, 0)] == labels

@@ -58,6 +58,7 @@ _MEDICATION_LIST_RE = re.compile(
 _UNDERWENT_SENTENCE_RE = re.compile(r"\bunderwent\s+(?:an?\s+|the\s+)?(?P<list>[^.]+?)" + _SENTENCE_END,
                                     re.IGNORECASE)
 _QUALIFIER_WORDS = {
+    "mid", "and", "or",
     "right", "left", "bilateral", "both", "chronic", "acute", "mild", "moderate", "severe", "lumbar", "cervical",
     "thoracic", "lumbosacral", "recurrent", "single", "episode", "unspecified", "sided", "side", "knee", "shoulder",
     "wrist", "elbow", "hand", "hip", "ankle", "foot", "spine", "region", "upper", "lower", "extremity",
@@ -75,7 +76,10 @@ _TAIL_NOISE_RE = re.compile(
 _INCLUDING_RE = re.compile(r"^(?:[\w-]+\s+)?(?:medications?|drugs?|meds)\s+(?:including|such\s+as|consisting\s+of)\s+",
                            re.IGNORECASE)
 _BINDS_AND_RE = re.compile(r"\b(?:with|status\s+post|s/p|secondary\s+to|due\s+to|following|after)\b", re.IGNORECASE)
-_RELATIVE_RE = re.compile(r"(?:which|that|who|where|when|whereas|although)\b", re.IGNORECASE)
+_RELATIVE_RE = re.compile(r"(?:\w+\s+of\s+)?(?:which|whom|that|who|where|when|whereas|although|however|but)\b",
+                          re.IGNORECASE)
+_MONTHS_AND_NUMBERS_RE = re.compile(
+    r"(?:[#\d\W_]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b)*", re.IGNORECASE)
 
 # How the diagnoses were found, per family of _DIAGNOSIS_LEADS; the last is a fallback.
 DIAGNOSIS_SOURCES = ("diagnosis statement", "treated-for statement", "claim narrative")
@@ -167,7 +171,8 @@ def _treatments(flat: str, start: int, end: int, offset: int, whole: bool = Fals
                 found.extend(_treatments(flat, a + cut, b, offset))
                 continue
         label = _TAIL_NOISE_RE.sub("", fragment[cut:]).strip(" ,.;:")
-        if not label:
+        if not label or _MONTHS_AND_NUMBERS_RE.fullmatch(label) \
+                or any(m.label.casefold() == label.casefold() for m in found):
             continue
         match = vocabulary("treatment").best(label)
         concept_id = match.concept.id if match else None
@@ -176,28 +181,40 @@ def _treatments(flat: str, start: int, end: int, offset: int, whole: bool = Fals
 
 
 def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list[tuple[int, int]]:
-    """Spans of the elements of an enumeration in ``flat[start:end]``."""
+    """Spans of the elements of an enumeration in ``flat[start:end]``. Diagnoses (``merge_qualifiers``) are cut at
+    semicolons and commas both; a piece that only qualifies or continues the one before it joins it again."""
     text = flat[start:end]
-    separator = r";" if ";" in text else r",(?![^()]*\))"
+    semicolons = ";" in text
+    separator = r";|,(?![^()]*\))" if merge_qualifiers else (r";" if semicolons else r",(?![^()]*\))")
     cuts = [m.span() for m in re.finditer(separator, text)]
     pieces: list[tuple[int, int]] = []
     position = 0
+    after = ""
     for a, b in cuts + [(len(text), len(text))]:
         piece = text[position:a]
         lead = re.match(r"\s*(?:(?:and|or)\s+)?", piece)
         s = position + (lead.end() if lead else 0)
         e = position + len(piece.rstrip())
         if e > s:
-            if merge_qualifiers and pieces and _only_qualifiers(text[s:e]):
+            if merge_qualifiers and pieces and _joins_previous(text[s:e], after == "," and semicolons):
                 pieces[-1] = (pieces[-1][0], e)
             else:
                 pieces.append((s, e))
         position = b
+        after = text[a:b]
     if merge_qualifiers:
         pieces = _merge_leading_regions(text, pieces)
     min_words = 2 if cuts and merge_qualifiers else 1
     pieces = [part for piece in pieces for part in _split_conjoined(text, piece, min_words, merge_qualifiers)]
     return [(start + s, start + e) for s, e in pieces]
+
+
+def _joins_previous(piece: str, inside_element: bool) -> bool:
+    """A qualifier ("right knee", "moderate"), a region, or words that continue the diagnosis before ("with ...");
+    inside a semicolon-separated element, "status post ..." continues it too."""
+    if _only_qualifiers(piece) or _only_regions(piece) or _CONTINUES_RE.match(piece):
+        return True
+    return inside_element and bool(_STATUS_POST_RE.match(piece))
 
 
 def _merge_leading_regions(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -223,7 +240,7 @@ def _split_conjoined(text: str, piece: tuple[int, int], min_words: int,
     s, e = piece
     spanning = vocabulary("treatment").find_all(text[s:e])
     parts = []
-    for joint in re.finditer(r"\s+and\s+", text[s:e]):
+    for joint in re.finditer(r"\s+and\s+(?!or\b)", text[s:e]):
         a, b = s + joint.start(), s + joint.end()
         right = re.split(r"\s+and\s+", text[b:e], maxsplit=1)[0]
         binds = _BINDS_AND_RE.search(text[s:a]) and len(re.findall(r"[A-Za-z][\w'-]*", right)) < 3
@@ -245,6 +262,20 @@ def _is_region(words: str) -> bool:
     return region is not None and region.start == 0 and region.end >= len(words.rstrip(" .,"))
 
 
+# A list piece that only continues the one before it: "fracture, status post open reduction ...".
+_CONTINUES_RE = re.compile(r"(?:secondary\s+to|due\s+to|with|without)\b", re.IGNORECASE)
+_STATUS_POST_RE = re.compile(r"(?:status\s+post|s/p)\b", re.IGNORECASE)
+_LEVEL_WORD_RE = re.compile(r"^[ctls]\d{1,2}(?:-[ctls]?\d{1,2})?$")
+
+
+def _only_regions(fragment: str) -> bool:
+    """True when ``fragment`` names body regions and nothing else ("thoracic and lumbar spine, shoulders")."""
+    parts = [p for p in re.split(r"\s+(?:and|or)\s+|\s*&\s*", fragment.strip()) if p]
+    return bool(parts) and all(_is_region(p) or _only_qualifiers(p) for p in parts)
+
+
 def _only_qualifiers(fragment: str) -> bool:
-    words = re.findall(r"[a-z]+", fragment.lower())
-    return bool(words) and all(w in _QUALIFIER_WORDS for w in words)
+    """True when every word qualifies something else: sides, regions, severities, spine levels ("right C6")."""
+    words = re.findall(r"[a-z0-9-]+", fragment.lower())
+    return bool(words) and all(w in _QUALIFIER_WORDS or _LEVEL_WORD_RE.match(w) for w in words) \
+        and any(c.isalpha() for c in fragment)
