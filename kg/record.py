@@ -53,6 +53,7 @@ class Diagnosis:
     icd10_label: str | None = None
     span: Span | None = None
     uncertain: bool = False  # "possible ...", "rule out ...": not coded as a fact
+    written: str | None = None  # the words as the letter spells them, when a misspelling was corrected
 
 
 @dataclass

@@ -241,3 +241,11 @@ def test_diagnosis_lists_with_mixed_separators(summary: str, labels: list[str]) 
 def test_treatment_lists_drop_clauses_dates_and_repeats(summary: str, labels: list[str]) -> None:
     """Relative clauses, bare dates and repeated entries are not treatments."""
     assert [m.label for m in extract_prior_treatments(summary, 0)] == labels
+
+
+def test_word_broken_at_a_line_end_is_joined_and_reported() -> None:
+    """"radicul-opathy" (a PDF line break) becomes "radiculopathy"; real compounds keep their hyphen."""
+    found = extract_diagnoses("He is being treated for lumbar radicul-opathy and sprain-strain of the neck.", 0)
+    assert [(d.label, d.written) for d in found] == [
+        ("lumbar radiculopathy", "lumbar radicul-opathy"), ("sprain-strain of the neck", None)]
+    assert found[0].icd10 == "M54.16"

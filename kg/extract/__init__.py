@@ -59,6 +59,8 @@ def extract_record(letter: LetterText) -> CaseRecord:
     summary = parts.get("summary")
     if summary is not None:
         record.diagnoses, found_by = read_diagnoses(parts.body("summary"), summary.start)
+        record.warnings.extend(f"diagnosis '{d.written}' read as '{d.label}' (spelling corrected)"
+                               for d in record.diagnoses if d.written)
         if found_by:
             _source(record.field_sources, record.fallback_fields, "diagnoses", found_by,
                     found_by == DIAGNOSIS_SOURCES[-1])

@@ -12,6 +12,7 @@ import re
 from kg.record import Diagnosis, Mention
 from kg.vocab import vocabulary
 from kg.vocab.icd10 import link_icd10
+from kg.vocab.spelling import correct_spelling
 
 _SENTENCE_END = r"(?:\.(?=\s+[A-Z(\"']|\s*$)|\.$)"
 # Families of wordings that introduce the diagnoses, most explicit first. The first sentence of the most explicit
@@ -123,11 +124,13 @@ def _first_statement(flat: str) -> list[tuple[int, re.Match[str]]]:
     return []
 
 
-def _diagnosis(label: str, span: tuple[int, int]) -> Diagnosis:
+def _diagnosis(written: str, span: tuple[int, int]) -> Diagnosis:
+    label, corrections = correct_spelling(written)
+    as_written = written if corrections else None
     if _UNCERTAIN_RE.match(label):
-        return Diagnosis(label, None, None, span, uncertain=True)
+        return Diagnosis(label, None, None, span, uncertain=True, written=as_written)
     link = link_icd10(re.sub(r"\s*\([^()]*\)", "", label) or label)
-    return Diagnosis(label, link.code if link else None, link.label if link else None, span)
+    return Diagnosis(label, link.code if link else None, link.label if link else None, span, written=as_written)
 
 
 def extract_prior_treatments(summary: str, offset: int) -> list[Mention]:
