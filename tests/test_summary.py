@@ -249,3 +249,16 @@ def test_word_broken_at_a_line_end_is_joined_and_reported() -> None:
     assert [(d.label, d.written) for d in found] == [
         ("lumbar radiculopathy", "lumbar radicul-opathy"), ("sprain-strain of the neck", None)]
     assert found[0].icd10 == "M54.16"
+
+
+def test_the_claim_of_a_narrative_summary_joins_its_diagnosis() -> None:
+    """"has filed a claim for X" names a condition as the later "a diagnosis of Y" does: both are kept, and the
+    explicit statement is what the source says."""
+    from kg.extract.summary import read_diagnoses
+
+    found, source = read_diagnoses(
+        "The applicant has filed a claim for chronic low back pain reportedly associated with an industrial "
+        "injury of May 1, 2015. The provider gave the applicant a diagnosis of \"lumbar radiculopathy.\" Later "
+        "notes follow.", 0)
+    assert [d.label for d in found] == ["chronic low back pain", "lumbar radiculopathy"]
+    assert source == "diagnosis statement"

@@ -111,17 +111,22 @@ def read_diagnoses(summary: str, offset: int) -> tuple[list[Diagnosis], str | No
                 continue
             seen.add(key)
             diagnoses.append(_diagnosis(label, (offset + stop - len(label), offset + stop)))
-    return diagnoses, (DIAGNOSIS_SOURCES[found[0][0]] if found and diagnoses else None)
+    return diagnoses, (DIAGNOSIS_SOURCES[min(family for family, _ in found)] if found and diagnoses else None)
 
 
 def _first_statement(flat: str) -> list[tuple[int, re.Match[str]]]:
     """The first diagnosis statement of the most explicit family that has one (none when negated), with the
-    family's number."""
-    for family, pattern in enumerate(_DIAGNOSIS_RES):
-        for match in pattern.finditer(flat):
-            if not _NEGATED_RE.search(flat, max(0, match.start() - 40), match.start()):
-                return [(family, match)]
-    return []
+    family's number; the claim a narrative summary opens with ("has filed a claim for chronic low back pain")
+    names a condition too, and joins the statement found."""
+    firsts = [next(((family, m) for m in pattern.finditer(flat)
+                    if not _NEGATED_RE.search(flat, max(0, m.start() - 40), m.start())), None)
+              for family, pattern in enumerate(_DIAGNOSIS_RES)]
+    found = [f for f in firsts if f is not None]
+    if not found:
+        return []
+    claim = firsts[-1]
+    chosen = [found[0]] + ([claim] if claim is not None and claim is not found[0] else [])
+    return sorted(chosen, key=lambda f: f[1].start())
 
 
 def _diagnosis(written: str, span: tuple[int, int]) -> Diagnosis:
