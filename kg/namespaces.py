@@ -77,6 +77,7 @@ class IMR(DefinedNamespace):
     disputedItem: URIRef  # A treatment whose denial was reviewed.
     letter: URIRef  # The letter the case was read from (a prov:wasDerivedFrom).
     reviewerSpecialtyText: URIRef  # A reviewer specialty as written, when no concept matched.
+    reviewerLicensure: URIRef  # A state where the reviewer is licensed.
 
     # Injury, UtilizationReview
     dateOfInjury: URIRef  # The date the work injury happened.

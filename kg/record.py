@@ -106,6 +106,7 @@ class CaseRecord:
     application_received: str | None = None
     priority: str | None = None
     reviewer_specialties: list[str] = field(default_factory=list)
+    reviewer_licensure: list[str] = field(default_factory=list)  # "State(s) of Licensure", as listed
     diagnoses: list[Diagnosis] = field(default_factory=list)
     prior_treatments: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)

@@ -50,7 +50,7 @@ def test_record_has_contract_keys() -> None:
             assert {"guideline", "topic", "pages", "text"} <= citation.keys()
     assert data["diagnoses"] == [
         {"label": "cervicalgia", "icd10": "M54.2", "icd10_label": "Cervicalgia", "span": data["diagnoses"][0]["span"],
-         "uncertain": False}]
+         "uncertain": False, "written": None}]
 
 
 def test_seed_item_in_full() -> None:

@@ -40,3 +40,28 @@ def test_unknown_specialty_is_kept_with_a_warning() -> None:
         "practice in California.", 0)
     assert [m.label for m in mentions] == ["Family Practice", "Underwater Medicine"]
     assert warnings == ["reviewer specialty 'Underwater Medicine' is not in the specialty vocabulary"]
+
+
+def test_credentials_list_gives_specialties_and_states() -> None:
+    """The 2016 credentials: specialties split and normalised ("&" is "and", "Pain Management" is Pain
+    Medicine), a wrapped list read whole, a misspelling read with a warning, and the states of licensure."""
+    from kg.extract.reviewer import extract_licensure
+
+    section = ("The Expert Reviewer has the following credentials:\n"
+               "State(s) of Licensure: Texas,New York,California\n"
+               "Certification(s)/Specialty: Physical Medicine & Rehabilitation, Pain Management, Ocupational\n"
+               "Medicine\n\nCLINICAL CASE SUMMARY\n")
+    mentions, warnings = extract_specialties(section, 0)
+    assert [m.label for m in mentions] == ["Physical Medicine and Rehabilitation", "Pain Medicine",
+                                           "Occupational Medicine"]
+    assert all(m.concept_id for m in mentions)
+    assert warnings == ["reviewer specialty 'Ocupational Medicine' read as 'Occupational Medicine' (spelling differs)"]
+    assert extract_licensure(section) == ["Texas", "New York", "California"]
+
+
+def test_boilerplate_about_the_reviewer_is_not_a_specialty() -> None:
+    """"selected based on his/her clinical experience, education, background" names no specialty."""
+    section = ("The expert reviewer was selected based on his/her clinical experience, education, background, "
+               "and expertise in the same or similar specialties.\nCertification(s)/Specialty: Family Practice\n")
+    mentions, _ = extract_specialties(section, 0)
+    assert [m.label for m in mentions] == ["Family Practice"]

@@ -5,7 +5,7 @@ from kg.extract.findings import extract_numbered_items
 from kg.extract.header import BY_LABEL_ELSEWHERE, BY_PROSE, extract_header
 from kg.extract.items import extract_items
 from kg.extract.review_form import extract_qualifications, extract_review_items
-from kg.extract.reviewer import credentials_listed, extract_specialties
+from kg.extract.reviewer import credentials_listed, extract_licensure, extract_specialties
 from kg.extract.sections import (
     LAYOUT_DOCS,
     LAYOUT_NOTICE,
@@ -50,6 +50,7 @@ def extract_record(letter: LetterText) -> CaseRecord:
             listed = credentials_listed(parts.body("reviewer"))
             _source(record.field_sources, record.fallback_fields, "reviewer_specialties",
                     "credentials list" if listed else "reviewer statement", False)
+        record.reviewer_licensure = extract_licensure(parts.body("reviewer"))
         record.specialty_mentions = mentions
         record.reviewer_specialties = list(dict.fromkeys(m.label for m in mentions))
         record.warnings.extend(problems)

@@ -75,6 +75,19 @@ def extract_specialties(section_text: str, offset: int) -> tuple[list[Mention], 
     return mentions, warnings
 
 
+_LICENSURE_RE = re.compile(r"^[ \t*]*(?:states?(?:\(s\))?\s+of\s+licensure|licensed\s+in|licensure)[ \t*]*:[ \t*]*"
+                           r"(?P<states>[^\n]+(?:\n(?![^\n:]{1,40}:)[^\n]+)*)", re.IGNORECASE | re.MULTILINE)
+
+
+def extract_licensure(section_text: str) -> list[str]:
+    """The states in the reviewer's "State(s) of Licensure:" list, as written."""
+    listed = _LICENSURE_RE.search(section_text)
+    if listed is None:
+        return []
+    states = (re.sub(r"\s+", " ", s).strip(" .") for s in re.split(r"[,;]|\band\b", listed["states"]))
+    return list(dict.fromkeys(s for s in states if s))
+
+
 def credentials_listed(section_text: str) -> bool:
     """True when the reviewer section has a credentials list ("Certification(s)/Specialty: ...")."""
     return _CREDENTIALS_RE.search(section_text) is not None

@@ -134,6 +134,8 @@ def _case(b: _Builder) -> None:
             b.add(b.case, IMR.reviewerSpecialty, mint.concept_iri("specialty", mention.concept_id))
         else:
             b.add(b.case, IMR.reviewerSpecialtyText, Literal(mention.label))
+    for state in b.record.reviewer_licensure:
+        b.add(b.case, IMR.reviewerLicensure, Literal(state))
 
 
 def _item(b: _Builder, number: int, item: Item) -> None:
