@@ -58,3 +58,45 @@ def test_notice_items() -> None:
     items, _ = extract_items(text, start, len(text), notice=True)
     assert [(i.request, i.decision, i.rationale) for i in items] == [
         ("MRI of the cervical spine", "Overturned", "Needed."), ("TENS unit", "Upheld", "Not needed.")]
+
+
+ELIGIBLE = """IMR ISSUES, DECISIONS AND RATIONALES
+The Final Determination was based on decisions for the disputed items/services set forth below:
+
+Physical therapy for 12 sessions was the original request. Physical therapy for 6 sessions
+was authorized by the Claims Administrator. The remaining IMR eligible portion of the
+original request, Physical therapy for 6 sessions is: Upheld
+
+Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment
+2016, Section(s): Physical medicine treatment.
+
+MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016,
+Section(s): Physical medicine treatment.
+
+Decision rationale: Given the above, the request for "Physical therapy for
+12 sessions was the original request. The remaining IMR eligible portion of the original request, Physical
+therapy for 6 sessions" is not medically necessary.
+
+Norco 10/325mg #60 with 2
+refills, DOS:
+11/11/2016: Overturned
+
+Claims Administrator guideline: The Claims Administrator did not cite any medical evidence for its decision.
+
+MAXIMUS guideline: Decision based on Non-MTUS Citation http://www.example.org/opioids, https://example.com/x.
+
+Decision rationale: Medically necessary.
+"""
+
+
+def test_eligible_portion_items_and_a_rationale_that_quotes_one() -> None:
+    """The disputed item is the eligible remainder; a rationale quoting the eligible sentence does not swallow
+    the next heading, which wraps over lines and after "DOS:"."""
+    items, _ = extract_items(ELIGIBLE, 0, len(ELIGIBLE), notice=False)
+    assert [(i.request, i.original_request, i.quantity, i.decision) for i in items] == [
+        ("Physical therapy for 6 sessions", "Physical therapy for 12 sessions", 6, "Upheld"),
+        ("Norco 10/325mg #60 with 2 refills, DOS: 11/11/2016", None, 60, "Overturned")]
+    assert items[0].rationale is not None and items[0].rationale.endswith("is not medically necessary.")
+    assert items[0].field_sources["request"] == "eligible portion of the item heading"
+    assert [c.guideline for c in items[1].reviewer_guideline] == ["Other guideline", "Other guideline"]
+    assert items[1].claims_administrator_guideline == []

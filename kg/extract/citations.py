@@ -156,7 +156,7 @@ def _parse_part(part: str, span: Span, previous: Citation | None) -> Citation | 
         if parent is not None:
             chapter, body = _find_chapter(parent, body)
     topic = "" if _URL_RE.fullmatch(text) else _clean_topic(body)
-    if guideline is None and chapter is None and not topic and not pages:
+    if guideline is None and chapter is None and not topic and not pages and not _URL_RE.fullmatch(text):
         return None
     return Citation(
         guideline=guideline[0].pref_label if guideline else "",

@@ -127,7 +127,8 @@ def _heading_start(text: str, floor: int, mark: int) -> int:
         start = previous_start
     if _ELIGIBLE_RE.search(text, start, mark) or _ELIGIBLE_RE.search(text, max(floor, start - 200), start):
         original = text.rfind("original request", floor, mark)
-        if original >= 0:
+        # Only within the heading's own paragraph: a rationale above may quote an eligible-portion sentence.
+        if original >= 0 and "\n\n" not in text[original:start]:
             paragraph = max(text.rfind("\n\n", floor, original) + 2, floor)
             lead = _sentence_line_start(text, paragraph, original)
             start = min(start, lead)

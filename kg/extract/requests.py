@@ -35,7 +35,7 @@ _DURATION_RE = re.compile(
     rf"(?:(?:\bfor|\btimes|(?<![a-z])x)\s*(?:a\s+(?:total\s+of\s+)?)?(?P<n>{_NUM})\s*(?P<unit>days?|weeks?|months?|years?)\b"
     rf"|\b(?P<n2>\d+)[- ](?P<unit2>day|week|month)\b(?!s))", re.IGNORECASE)
 _HASH_RE = re.compile(r"(?:#|\bqty:?\s*|\bquantity:?\s*|\bnumber\s+)(?P<n>\d+)\b", re.IGNORECASE)
-_COUNT_RE = re.compile(rf"(?<!for\s)(?<!x\s)\b(?P<n>{_NUM})\s+(?:additional\s+|more\s+|further\s+|initial\s+)?{_UNIT_WORD}\b(?!\s*(?:a|an|per|each|/)\s+{_PERIOD})",
+_COUNT_RE = re.compile(rf"(?<!x\s)\b(?P<n>{_NUM})\s+(?:additional\s+|more\s+|further\s+|initial\s+)?{_UNIT_WORD}\b(?!\s*(?:a|an|per|each|/)\s+{_PERIOD})",
                        re.IGNORECASE)
 _TIMES_RE = re.compile(r"(?:(?<=\s)|(?<=[a-z]))[x\u00d7]\s?(?P<n>\d{1,3})\b(?!\s*(?:mg|mcg|ml|%|/|-|days?|weeks?|months?|years?)\b)", re.IGNORECASE)
 _LEADING_RE = re.compile(rf"^\s*(?P<n>{_NUM})\s+(?!(?:days?|weeks?|months?|years?)\b)(?=[a-z])", re.IGNORECASE)
