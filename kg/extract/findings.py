@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.citations import parse_citations
-from kg.extract.requests import read_request
+from kg.extract.items import new_item, read_block
 from kg.record import Item, Span
 
 UPHELD, OVERTURNED = "Upheld", "Overturned"
@@ -58,12 +57,6 @@ _STOP = frozenset({
     "ten", "twelve", "both", "left", "right", "bilateral",
 })
 
-#: Labels of a per-item block in the determination letters (as in the 2014-2015 layout).
-ITEM_LABELS = {
-    "claims": r"claims\s+administrator(?:'s)?\s+guidelines?",
-    "reviewer": r"(?:maximus|imr|expert\s+reviewer(?:'s)?|reviewer(?:'s)?)\s+guidelines?",
-    "rationale": r"decision\s+rationale|rationale\s+for\s+(?:the\s+)?decision",
-}
 _NUMBERED_RE = re.compile(
     r"^[ \t*]*(?P<number>\d{1,2})[.)][ \t]+(?:(?:the\s+)?request(?:ed)?\s+(?:for\s+)?)?"
     r"(?P<request>[^\n]+?(?:\n(?![ \t]*\n)[^\n]+?){0,2}?)\s+"
@@ -156,28 +149,7 @@ def _short(sentence: str, limit: int = 160) -> str:
 
 def build_item(text: str, request: str, request_span: Span, decision: str | None, end: int) -> tuple[Item, list[str]]:
     """An item whose heading is ``request`` (at ``request_span``) and whose block ends at ``end``."""
-    facts = read_request(request)
-    item = Item(
-        request=request, decision=decision, treatment=facts.treatment, treatment_id=facts.treatment_id,
-        category=facts.category, body_regions=facts.body_regions, body_region_ids=facts.body_region_ids,
-        region_spans=[(request_span[0] + a, request_span[0] + b) for a, b in facts.region_spans],
-        laterality=facts.laterality, quantity=facts.quantity, unit=facts.unit, frequency=facts.frequency,
-        duration=facts.duration, span=(request_span[0], max(end, request_span[1])), request_span=request_span,
-    )
-    return item, list(facts.warnings)
-
-
-def labelled_parts(text: str, start: int, end: int, labels: dict[str, str]) -> dict[str, Span]:
-    """Spans of the text after each label of ``labels`` in ``text[start:end]``, up to the next label."""
-    pattern = re.compile(r"^[ \t*]*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in labels.items()) + r")[ \t*]*:?[ \t*]*",
-                         re.IGNORECASE | re.MULTILINE)
-    found = [(m.start(), m.end(), m.lastgroup) for m in pattern.finditer(text, start, end)]
-    parts: dict[str, Span] = {}
-    for i, (_, body_start, name) in enumerate(found):
-        body_end = found[i + 1][0] if i + 1 < len(found) else end
-        if name and name not in parts:
-            parts[name] = strip_span(text, body_start, body_end)
-    return parts
+    return new_item(request, request_span, decision, end)
 
 
 def extract_numbered_items(text: str, start: int, end: int) -> tuple[list[Item], list[str]]:
@@ -194,28 +166,8 @@ def extract_numbered_items(text: str, start: int, end: int) -> tuple[list[Item],
         request = " ".join(head["request"].split()).strip(" :*,;")
         span = (head.start("request"), head.start("request") + len(head["request"].rstrip(" \t\n:*,;")))
         decision = classify(head["wording"])
-        item, problems = build_item(text, request, span, None if decision == UNCLEAR else decision, block_end)
-        parts = labelled_parts(text, head.end(), block_end, ITEM_LABELS)
-        for key, field in (("claims", "claims_administrator_guideline"), ("reviewer", "reviewer_guideline")):
-            if key in parts:
-                a, b = parts[key]
-                setattr(item, field, parse_citations(text[a:b], a))
-        if "rationale" in parts:
-            a, b = parts["rationale"]
-            item.rationale, item.rationale_span = " ".join(text[a:b].split()), (a, b)
-        else:
-            problems.append("no decision rationale found")
-        if "reviewer" not in parts:
-            problems.append("no reviewer guideline statement found")
+        item, problems = read_block(text, request, span, None if decision == UNCLEAR else decision, head.end(),
+                                    block_end, "numbered finding")
         items.append(item)
         warnings.extend(f"item {number}: {p}" for p in problems)
     return items, warnings
-
-
-def strip_span(text: str, start: int, end: int) -> Span:
-    """``(start, end)`` narrowed to leave out surrounding white space."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

@@ -79,7 +79,7 @@ def extract_items(text: str, start: int, end: int, notice: bool) -> tuple[list[I
     items: list[Item] = []
     warnings: list[str] = []
     for number, block in enumerate(blocks, 1):
-        item, problems = _item(text, block, labels)
+        item, problems = _item(text, block, labels, "numbered finding" if notice else "item heading")
         items.append(item)
         warnings.extend(f"item {number}: {p}" for p in problems)
     return items, warnings
@@ -155,8 +155,8 @@ def _request_span(text: str, head: int, mark: int) -> Span | None:
         for pattern in _PORTION_RES:
             found = pattern.search(heading)
             if found:
-                return _strip_span(text, head + found.start("portion"), head + found.end("portion"))
-    a, b = _strip_span(text, head, mark)
+                return strip_span(text, head + found.start("portion"), head + found.end("portion"))
+    a, b = strip_span(text, head, mark)
     while a < b and text[a] in "*":
         a += 1
     return (a, b) if b > a else None
@@ -187,17 +187,33 @@ def _notice_blocks(text: str, start: int, end: int) -> list[_Block]:
     return blocks
 
 
-def _item(text: str, block: _Block, labels: dict[str, str]) -> tuple[Item, list[str]]:
-    parts = _labelled_parts(text, block.start, block.end, labels)
-    facts = read_request(block.request)
+def new_item(request: str, request_span: Span, decision: str | None, end: int,
+             original: str | None = None) -> tuple[Item, list[str]]:
+    """An item for the heading ``request`` (at ``request_span``) with what the heading says, and its warnings."""
+    facts = read_request(request)
     item = Item(
-        request=block.request, decision=block.decision, original_request=block.original, treatment=facts.treatment, treatment_id=facts.treatment_id,
-        category=facts.category, body_regions=facts.body_regions, body_region_ids=facts.body_region_ids,
-        region_spans=[(block.request_span[0] + a, block.request_span[0] + b) for a, b in facts.region_spans],
+        request=request, decision=decision, original_request=original, treatment=facts.treatment,
+        treatment_id=facts.treatment_id, category=facts.category, body_regions=facts.body_regions,
+        body_region_ids=facts.body_region_ids,
+        region_spans=[(request_span[0] + a, request_span[0] + b) for a, b in facts.region_spans],
         laterality=facts.laterality, quantity=facts.quantity, unit=facts.unit, frequency=facts.frequency,
-        duration=facts.duration, span=(block.request_span[0], block.end), request_span=block.request_span,
+        duration=facts.duration, span=(request_span[0], max(end, request_span[1])), request_span=request_span,
     )
-    problems = list(facts.warnings)
+    return item, list(facts.warnings)
+
+
+def read_block(text: str, request: str, request_span: Span, decision: str | None, start: int, end: int,
+               decision_source: str) -> tuple[Item, list[str]]:
+    """An item from a heading and the labelled paragraphs after it ("Claims Administrator guideline:", ...);
+    an undecided heading stays undecided (its wording was found unclear)."""
+    block = _Block(request, request_span, decision, start, end, None, request_span[0])
+    return _item(text, block, _LABELS, decision_source, conclude=False)
+
+
+def _item(text: str, block: _Block, labels: dict[str, str], decision_source: str,
+          conclude: bool = True) -> tuple[Item, list[str]]:
+    parts = _labelled_parts(text, block.start, block.end, labels)
+    item, problems = new_item(block.request, block.request_span, block.decision, block.end, block.original)
     for key, field in (("claims", "claims_administrator_guideline"), ("reviewer", "reviewer_guideline")):
         if key in parts:
             a, b = parts[key]
@@ -213,8 +229,8 @@ def _item(text: str, block: _Block, labels: dict[str, str]) -> tuple[Item, list[
         problems.append("no decision rationale found")
     item.field_sources["request"] = "eligible portion of the item heading" if block.original else "item heading"
     if item.decision is not None:
-        item.field_sources["decision"] = "item heading" if labels is _LABELS else "numbered finding"
-    elif item.rationale:
+        item.field_sources["decision"] = decision_source
+    elif item.rationale and conclude:
         conclusion = list(_CONCLUSION_RE.finditer(item.rationale))
         if conclusion:
             item.decision = "Upheld" if conclusion[-1]["negation"] else "Overturned"
@@ -236,12 +252,13 @@ def _labelled_parts(text: str, start: int, end: int, labels: dict[str, str]) -> 
     for i, (_, body_start, name) in enumerate(found):
         body_end = found[i + 1][0] if i + 1 < len(found) else end
         if name and name not in parts:
-            a, b = _strip_span(text, body_start, body_end)
+            a, b = strip_span(text, body_start, body_end)
             parts[name] = (a, b)
     return parts
 
 
-def _strip_span(text: str, start: int, end: int) -> Span:
+def strip_span(text: str, start: int, end: int) -> Span:
+    """``(start, end)`` narrowed to leave out surrounding white space."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from kg.extract.citations import parse_citations
-from kg.extract.findings import build_item, conclude, relevance, statements, strip_span, verdicts
+from kg.extract.findings import build_item, conclude, relevance, statements, verdicts
+from kg.extract.items import strip_span
 from kg.extract.reviewer import extract_specialties
 from kg.extract.sections import Section, Sections
 from kg.record import Citation, Item, Mention, Span
