@@ -36,6 +36,9 @@ _BOTH_RE = re.compile(  # "both knees" is bilateral, "both psychological factors
 _STATUS_POST_RE = re.compile(r"(?<=\w)[\s,;]+(?:status\s+post|s/p)\b.*$", re.IGNORECASE)
 # A size says nothing ICD-10-CM codes by: "3mm disc protrusion" is a disc protrusion.
 _MEASURE_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mm|cm|millimeters?|centimeters?)\b", re.IGNORECASE)
+# A cause the writer only supposes is not part of the diagnosis: "paresthesia most likely related to the neck".
+_HEDGED_CAUSE_RE = re.compile(r"\s+(?:most\s+)?(?:likely|probably|possibly|presumably)\s+(?:related|due|secondary|"
+                              r"attributable)\s+to\b.*$", re.IGNORECASE)
 _ENUM_RE = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-\u2022*])\s+")
 _TAIL_RE = re.compile(r"[,;]|\s(?:secondary to|due to|related to|associated with|with|and)\s", re.IGNORECASE)
 _RANGE_RE = re.compile(r"\s*\([A-Z][0-9A-Z]{2}(?:-[A-Z][0-9A-Z]{2})?\)$")
@@ -219,7 +222,7 @@ def _candidates(q: _Query, index: Index) -> list[tuple[int, float]]:
 
 def link_icd10(text: str) -> IcdLink | None:
     """Link a diagnosis phrase to its most specific supported ICD-10-CM code, or None if unsure."""
-    text = _MEASURE_RE.sub(" ", _ENUM_RE.sub("", text or ""))
+    text = _HEDGED_CAUSE_RE.sub("", _MEASURE_RE.sub(" ", _ENUM_RE.sub("", text or "")))
     if not text.strip():
         return None
     index = get_index()
