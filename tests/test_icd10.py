@@ -282,3 +282,21 @@ def test_index_is_cached_on_disk_and_a_damaged_cache_is_rebuilt(tmp_path, monkey
         assert path.read_bytes() != b"not a pickle"
     finally:
         icd10_index.get_index.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "code"),
+    [
+        pytest.param("insomnia related to generalized anxiety disorder", "F51.05", id="insomnia-due-to-anxiety"),
+        pytest.param("stress related physiological response affecting gastrointestinal disturbances and headaches",
+                     "F54", id="psychological-factors"),
+        pytest.param("bilateral hand paresthesia most likely related to the neck", "R20.2", id="hedged-cause-dropped"),
+        pytest.param("3mm disc protrusion at L4-5 with lateral recess and foraminal stenosis", "M51.26",
+                     id="size-dropped"),
+        pytest.param("acute bilateral thoracic back pain", "M54.6", id="thoracic-back-pain"),
+    ],
+)
+def test_wordings_of_real_summaries(phrase: str, code: str) -> None:
+    """Wordings seen in real case summaries link to the code a coder would choose."""
+    link = link_icd10(phrase)
+    assert link is not None and link.code == code

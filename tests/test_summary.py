@@ -262,3 +262,11 @@ def test_the_claim_of_a_narrative_summary_joins_its_diagnosis() -> None:
         "notes follow.", 0)
     assert [d.label for d in found] == ["chronic low back pain", "lumbar radiculopathy"]
     assert source == "diagnosis statement"
+
+
+def test_two_histories_in_one_piece_are_two_diagnoses() -> None:
+    """"status post A status post B now recovering well": two diagnoses, the recovery left out."""
+    found = extract_diagnoses("The worker has diagnosis that include status post crush injury status post "
+                              "exploratory laparotomy with a colon resection now recovering well.", 0)
+    assert [d.label for d in found] == ["status post crush injury",
+                                        "status post exploratory laparotomy with a colon resection"]

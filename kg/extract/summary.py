@@ -214,7 +214,19 @@ def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list
         pieces = _merge_leading_regions(text, pieces)
     min_words = 2 if cuts and merge_qualifiers else 1
     pieces = [part for piece in pieces for part in _split_conjoined(text, piece, min_words, merge_qualifiers)]
+    if merge_qualifiers:
+        pieces = [part for piece in pieces for part in _split_histories(text, piece)]
     return [(start + s, start + e) for s, e in pieces]
+
+
+def _split_histories(text: str, piece: tuple[int, int]) -> list[tuple[int, int]]:
+    """"status post crush injury status post laparotomy": a second history in one piece is a diagnosis of its own."""
+    s, e = piece
+    if not _STATUS_POST_RE.match(text, s):
+        return [piece]
+    cuts = [m.start() for m in _STATUS_POST_RE.finditer(text, s + 1, e) if text[m.start() - 1].isspace()]
+    bounds = [s, *cuts, e]
+    return [(a, a + len(text[a:b].rstrip())) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
 
 
 def _joins_previous(piece: str, inside_element: bool) -> bool:

@@ -40,7 +40,7 @@ _MEASURE_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mm|cm|millimeters?|centimeters?)
 _HEDGED_CAUSE_RE = re.compile(r"\s+(?:most\s+)?(?:likely|probably|possibly|presumably)\s+(?:related|due|secondary|"
                               r"attributable)\s+to\b.*$", re.IGNORECASE)
 _ENUM_RE = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-\u2022*])\s+")
-_TAIL_RE = re.compile(r"[,;]|\s(?:secondary to|due to|related to|associated with|with|and)\s", re.IGNORECASE)
+_TAIL_RE = re.compile(r"[,;]|\s(?:secondary to|due to|related to|associated with|affecting|with|and)\s", re.IGNORECASE)
 _RANGE_RE = re.compile(r"\s*\([A-Z][0-9A-Z]{2}(?:-[A-Z][0-9A-Z]{2})?\)$")
 _LEVEL_RE = re.compile(r"\b([ctls])(\d{1,2})(?:\s*(?:-|/|\u2013|to)\s*([ctls]?)(\d{1,2}))?\b", re.IGNORECASE)
 _LEVEL_MAX = {"c": 8, "t": 12, "l": 5, "s": 5}
