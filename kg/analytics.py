@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
+from kg.lazy import LazyModule
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # networkx takes a tenth of a second to import: only the commands that draw networks need it
+    nx = LazyModule("networkx")
 
 from kg.errors import KGError
 from kg.namespaces import PREFIXES

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-import networkx as nx
+from typing import TYPE_CHECKING
+
+from kg.lazy import LazyModule
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # networkx takes a tenth of a second to import: only the commands that draw networks need it
+    nx = LazyModule("networkx")
 
 from kg import analytics
 from kg.cli_graph import store_option

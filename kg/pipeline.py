@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kg.errors import KGError
-from kg.extract import extract_record
 from kg.letters import SUPPORTED_SUFFIXES, read_letter
 from kg.record import CaseRecord
 
@@ -31,6 +30,8 @@ def extract_file(path: str | os.PathLike[str]) -> CaseRecord:
         letter = read_letter(path)
     except KGError as error:
         return CaseRecord(source=str(path), errors=[str(error)])
+    from kg.extract import extract_record  # the extractor's vocabularies load only when a letter is read
+
     try:
         return extract_record(letter)
     except KGError as error:
