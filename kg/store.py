@@ -72,6 +72,12 @@ def _quads_of(graph: Graph | str, name: URIRef) -> Iterator[ox.Quad]:
         yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
 
 
+def open_store(path: str | os.PathLike[str], writable: bool) -> ox.Store:
+    """The raw pyoxigraph store at ``path`` for a process that already holds the right to it (the server's
+    workers, under the serving lock that :func:`hold_for_serving` takes); everyone else uses :class:`KGStore`."""
+    return ox.Store(str(path)) if writable else ox.Store.read_only(str(path))
+
+
 class KGStore:
     """A pyoxigraph store on disk (or in memory when ``path`` is None) with the operations the tools need."""
 
@@ -128,6 +134,14 @@ class KGStore:
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update (one transaction)."""
         self.store.update(sparql)
+
+    def replace_nt(self, graphs: dict[str, str | None]) -> None:
+        """Replace each named graph by N-Triples text (None: drop it), in one transaction."""
+        self.store.update(graph_update(graphs))
+
+    def add_new(self, items: list[tuple[str, str]]) -> None:
+        """Add named graphs not in the store yet, as (graph IRI, N-Triples text), in bulk."""
+        self.bulk_add((URIRef(name), nt) for name, nt in items)
 
     def bulk_add(self, items: Iterable[tuple[URIRef, Graph | str]]) -> None:
         """Add many new named graphs fast (graphs not in the store yet), as rdflib graphs or N-Triples text."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from kg.build import REJECTED_GRAPH, build
+from kg.build import build
+from kg.loading import REJECTED_GRAPH
 from kg.catalog import letter_keys, store_stats
 from kg.rdf import mint
 from kg.store import KGStore

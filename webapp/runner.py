@@ -56,11 +56,10 @@ class Answer:
 
 def _serve(connection: Connection, store_path: str, writable: bool) -> None:
     """Worker loop: open the store, then answer requests until the pipe closes."""
-    import pyoxigraph as ox
-
+    from kg.store import open_store
     from webapp.execute import execute
 
-    store = ox.Store(store_path) if writable else ox.Store.read_only(store_path)
+    store = open_store(store_path, writable)
     connection.send("ready")
     while True:
         try:

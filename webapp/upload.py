@@ -1,4 +1,4 @@
-"""Uploading letters through the web page: the same pipeline as `kg build`, then the store, then the results.
+"""Uploading letters through the web page: the same pipeline and loader as `kg build`, then the results.
 
 Off unless the server runs with uploads on. Uploaded bytes are kept under the store folder, named by
 their SHA-256 digest (a client's file name is only ever shown, never used as a path). A file that
@@ -13,12 +13,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from kg.build import ICD10_GRAPH, REJECTED_GRAPH, Processed, process_record, rejection_graph
-from kg.errors import KGError
-from kg.extract import extract_record
-from kg.letters import SUPPORTED_SUFFIXES, read_bytes
-from kg.rdf import mint
-from kg.rdf.vocab_graph import icd10_graph
+from kg.letters import SUPPORTED_SUFFIXES
+from kg.loading import LetterLoader
+from kg.pipeline import extract_bytes, process_record
 from kg.record import CaseRecord
 from webapp.runner import Request
 from webapp.store import get_runner
@@ -64,14 +61,16 @@ def receive() -> str:
         abort(400, "Choose at least one letter file to upload.")
     if len(files) > MAX_FILES:
         abort(400, f"Upload at most {MAX_FILES} letters at a time.")
-    outcomes = [_handle(f.filename or "letter", f.stream.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
+    loader = LetterLoader(_RunnerWriter())
+    outcomes = [_handle(loader, f.filename or "letter", f.stream.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
                 for f in files]
+    loader.finish()
     return render_template("upload/upload.html", enabled=True, outcomes=outcomes, active_page="upload",
                            max_bytes=current_app.config["UPLOAD_MAX_BYTES"], max_files=MAX_FILES,
                            suffixes=", ".join(SUPPORTED_SUFFIXES))
 
 
-def _handle(name: str, data: bytes) -> Outcome:
+def _handle(loader: LetterLoader, name: str, data: bytes) -> Outcome:
     outcome = Outcome(name=name)
     suffix = Path(name).suffix.lower()
     limit = current_app.config["UPLOAD_MAX_BYTES"]
@@ -79,26 +78,23 @@ def _handle(name: str, data: bytes) -> Outcome:
     if suffix not in SUPPORTED_SUFFIXES:
         outcome.reasons = [f"{name}: unsupported file type '{suffix or '(none)'}' (expected one of "
                            f"{', '.join(SUPPORTED_SUFFIXES)})"]
-        return _reject(outcome, f"upload:{name}")
+        loader.reject(f"upload:{name}", outcome.reasons)
+        return outcome
     if len(data) > limit:
         outcome.reasons = [f"{name}: larger than the {limit // 1024} KiB upload limit"]
-        return _reject(outcome, f"upload:{name}")
+        loader.reject(f"upload:{name}", outcome.reasons)
+        return outcome
     saved = _keep(data, digest, suffix)
-    try:
-        letter = read_bytes(data, str(saved), suffix)
-    except KGError as error:
-        outcome.reasons = [str(error).replace(str(saved), name)]
-        return _reject(outcome, str(saved))
-    record = extract_record(letter)
+    record = extract_bytes(data, str(saved), suffix)
     processed = process_record(record, digest)
-    outcome.record, outcome.case_number = record, record.case_number
-    if processed.key is None:
-        outcome.reasons = [r.replace(str(saved), name) for r in (processed.errors or ["no case number found"])]
-        return _reject(outcome, str(saved))
-    _load(processed)
+    outcome.record, outcome.case_number = (record if record.layout else None), record.case_number
+    outcome.reasons = [e.replace(str(saved), name) for e in processed.errors]
+    if processed.key is None and not outcome.reasons:
+        outcome.reasons = ["no case number found"]
+    if not loader.take(processed):
+        return outcome
     outcome.loaded, outcome.key = True, processed.key
     outcome.conforms, outcome.problems = processed.conforms, processed.problems
-    outcome.reasons = [e.replace(str(saved), name) for e in processed.errors]
     return outcome
 
 
@@ -112,17 +108,17 @@ def _keep(data: bytes, digest: str, suffix: str) -> Path:
     return path
 
 
-def _load(processed: Processed) -> None:
-    key = processed.key or ""
-    icd = icd10_graph(processed.icd10).serialize(format="nt") if processed.icd10 else ""
-    request_ = Request(kind="load", replace={str(mint.letter_graph(key)): processed.letter_nt,
-                                             str(mint.validation_graph(key)): processed.report_nt},
-                       add={str(ICD10_GRAPH): icd} if icd else {})
-    get_runner().run(request_, float(current_app.config["QUERY_TIMEOUT_S"]) * 6)
+class _RunnerWriter:
+    """The loader's writer in the web app: the server's one writing worker, under the update time limit."""
 
+    def __init__(self) -> None:
+        self.timeout = float(current_app.config["QUERY_TIMEOUT_S"]) * 6
 
-def _reject(outcome: Outcome, source: str) -> Outcome:
-    graph = rejection_graph(source, outcome.reasons)
-    get_runner().run(Request(kind="load", add={str(REJECTED_GRAPH): graph.serialize(format="nt")}),
-                     float(current_app.config["QUERY_TIMEOUT_S"]))
-    return outcome
+    def replace_nt(self, graphs: dict[str, str | None]) -> None:
+        get_runner().run(Request(kind="load", replace=graphs), self.timeout)
+
+    def add_new(self, items: list[tuple[str, str]]) -> None:
+        get_runner().run(Request(kind="load", add=dict(items)), self.timeout)
+
+    def update(self, sparql: str) -> None:
+        get_runner().run(Request(kind="update", text=sparql), self.timeout)

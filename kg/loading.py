@@ -1,0 +1,176 @@
+"""The one loader: processed letters into a store, for `kg build` and the web app's uploads alike.
+
+A loader writes through anything with the three operations of :class:`GraphWriter`: the on-disk store
+(:class:`kg.store.KGStore`) in `kg build`, the web app's writing worker for uploads. New letters go in bulk,
+a letter already stored has its letter and report graphs replaced in one transaction, and every letter kept
+out is recorded with its reasons in the ``graph/rejected`` named graph (an earlier rejection of the same
+file is forgotten when the file is read again). The ICD-10-CM concepts the loaded letters use are added to
+the ``graph/icd10cm`` graph as they come, never recomputed from every letter.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Protocol
+
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, XSD
+
+from kg.namespaces import BASE, GRAPH, IMR
+from kg.pipeline import Processed
+from kg.rdf import mint
+
+REJECTED_GRAPH = GRAPH["rejected"]
+ICD10_GRAPH = GRAPH["icd10cm"]
+_BULK = 100
+
+
+class GraphWriter(Protocol):
+    """What a loader needs of a store: replace named graphs, add new ones in bulk, run an update."""
+
+    def replace_nt(self, graphs: dict[str, str | None]) -> None:
+        """Replace each named graph by N-Triples text (None: drop it), in one transaction."""
+        ...
+
+    def add_new(self, items: list[tuple[str, str]]) -> None:
+        """Add named graphs that are not in the store yet, as (graph IRI, N-Triples text)."""
+        ...
+
+    def update(self, sparql: str) -> None:
+        """Run one SPARQL Update (one transaction)."""
+        ...
+
+
+@dataclass
+class LoadSummary:
+    """Counts and lists from one load (a build, or one upload)."""
+
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    with_errors: list[tuple[str, list[str]]] = field(default_factory=list)
+    not_conforming: list[tuple[str, list[str]]] = field(default_factory=list)
+    with_warnings: list[tuple[str, list[str]]] = field(default_factory=list)
+    rejected: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """True when every letter was loaded without errors and none was kept out."""
+        return not self.with_errors and not self.rejected
+
+
+class LetterLoader:
+    """Writes processed letters: new ones in bulk, stored ones replaced, kept-out ones recorded.
+
+    ``existing`` holds the keys of the letters already stored; None means "not known", and every letter is
+    then written as a replacement (correct either way, only slower than a bulk add).
+    """
+
+    def __init__(self, writer: GraphWriter, existing: set[str] | None = None, strict: bool = False,
+                 summary: LoadSummary | None = None) -> None:
+        self.writer, self.existing, self.strict = writer, existing, strict
+        self.summary = summary if summary is not None else LoadSummary()
+        self.pending: list[tuple[str, str]] = []
+        self.keys_this_run: set[str] = set()
+        self.read: list[str] = []
+        self.rejections: list[tuple[str, list[str]]] = []
+        self.icd10: set[str] = set()
+
+    def take(self, p: Processed) -> bool:
+        """Load (or keep out) one processed letter; True when it went into the store."""
+        self.read.append(p.source)
+        if p.key is None:
+            self._reject(p.source, p.errors or ["no case number found"])
+            return False
+        stored = self.existing is None or p.key in self.existing or p.key in self.keys_this_run
+        if self.strict and p.violations:
+            self._reject(p.source, [line for line in p.problems if ": violation: " in line])
+            if stored:
+                self._flush()
+                self.writer.replace_nt({str(mint.letter_graph(p.key)): None, str(mint.validation_graph(p.key)): None})
+            return False
+        if p.errors:
+            self.summary.with_errors.append((p.source, p.errors))
+        if not p.conforms:
+            self.summary.not_conforming.append((p.source, p.problems))
+        elif p.problems:
+            self.summary.with_warnings.append((p.source, p.problems))
+        graphs = {str(mint.letter_graph(p.key)): p.letter_nt, str(mint.validation_graph(p.key)): p.report_nt}
+        if stored:
+            self._flush()
+            self.writer.replace_nt(dict(graphs))
+            if self.existing is None:
+                self.summary.added += 1
+            else:
+                self.summary.replaced += 1
+        else:
+            self.pending += list(graphs.items())
+            self.summary.added += 1
+            if len(self.pending) >= 2 * _BULK:
+                self._flush()
+        self.keys_this_run.add(p.key)
+        self.icd10.update(p.icd10)
+        return True
+
+    def reject(self, source: str, reasons: list[str]) -> None:
+        """Keep out a file that never reached the pipeline (refused before reading), with its reasons."""
+        self.read.append(source)
+        self._reject(source, reasons)
+
+    def _reject(self, source: str, reasons: list[str]) -> None:
+        self.summary.rejected.append((source, reasons))
+        self.rejections.append((source, reasons))
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.writer.add_new(self.pending)
+            self.pending = []
+
+    def finish(self) -> LoadSummary:
+        """Write what is still pending, the rejections and the ICD-10-CM concepts the letters use."""
+        from kg.rdf.vocab_graph import icd10_graph
+
+        self._flush()
+        operations = rejection_updates(self.read, self.rejections)
+        if self.icd10:
+            operations.append(_insert(str(ICD10_GRAPH), icd10_graph(sorted(self.icd10)).serialize(format="nt")))
+        if operations:
+            self.writer.update(" ;\n".join(operations))
+        return self.summary
+
+
+def rejected_iri(source: str) -> URIRef:
+    """The node recording why the file at ``source`` was kept out."""
+    return URIRef(f"{BASE}rejected/{hashlib.sha256(source.encode()).hexdigest()[:16]}")
+
+
+def rejection_graph(source: str, reasons: list[str]) -> Graph:
+    """The triples recording that the file at ``source`` was kept out of the graph, and why."""
+    node = rejected_iri(source)
+    graph = Graph()
+    graph.add((node, RDF.type, IMR.RejectedLetter))
+    graph.add((node, DCTERMS.source, Literal(source)))
+    graph.add((node, PROV.generatedAtTime, Literal(datetime.now(timezone.utc), datatype=XSD.dateTime)))
+    for reason in reasons:
+        graph.add((node, IMR.rejectionReason, Literal(reason)))
+    return graph
+
+
+def rejection_updates(sources: list[str], rejections: list[tuple[str, list[str]]]) -> list[str]:
+    """SPARQL Update operations: forget earlier rejections of ``sources``, then record these rejections."""
+    operations = []
+    if sources:
+        cleared = " ".join(f"<{rejected_iri(s)}>" for s in dict.fromkeys(sources))
+        operations.append(f"DELETE {{ GRAPH <{REJECTED_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ "
+                          f"GRAPH <{REJECTED_GRAPH}> {{ ?s ?p ?o }} VALUES ?s {{ {cleared} }} }}")
+    added = Graph()
+    for source, reasons in rejections:
+        added += rejection_graph(source, reasons)
+    if len(added):
+        operations.append(_insert(str(REJECTED_GRAPH), added.serialize(format="nt")))
+    return operations
+
+
+def _insert(graph: str, nt: str) -> str:
+    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{nt}\n}} }}"
