@@ -1,6 +1,7 @@
 """`kg` commands that work on the store: build, validate, query, load, export, stats, delete."""
 from __future__ import annotations
 
+import atexit
 import json
 import sys
 from collections.abc import Callable
@@ -48,17 +49,27 @@ def build(paths: tuple[Path, ...], store_path: Path, strict: bool, jobs: int, qu
         kg build letters/ --store data/
     """
     from kg.build import build as run_build
+    from kg.handoff import build_through_server, serving
     from kg.pipeline import letter_paths
 
     total = sum(1 for _ in letter_paths(paths))
-    with _open(store_path, read_only=False) as store:
-        with click.progressbar(length=total, label="letters", file=sys.stderr,
-                               hidden=quiet or total < 2) as bar:
-            summary = run_build(paths, store, strict=strict, jobs=jobs, progress=lambda _: bar.update(1))
-        triples = store.triple_count()
+    server = serving(store_path)
+    with click.progressbar(length=total, label="letters", file=sys.stderr, hidden=quiet or total < 2) as bar:
+        if server is not None:
+            if strict:
+                raise click.UsageError("--strict is not available while a server holds the store")
+            try:
+                summary = build_through_server(paths, server, jobs=jobs, progress=lambda _: bar.update(1))
+            except KGError as problem:
+                raise click.ClickException(str(problem)) from problem
+            where = f"handed to the server at {server['url']}"
+        else:
+            with _open(store_path, read_only=False) as store:
+                summary = run_build(paths, store, strict=strict, jobs=jobs, progress=lambda _: bar.update(1))
+                where = f"store {store_path} holds {store.triple_count()} triples"
     click.echo(f"{summary.added} added, {summary.replaced} replaced, {summary.unchanged} unchanged, "
                f"{len(summary.rejected)} kept out; {len(summary.not_conforming)} with violations, "
-               f"{len(summary.with_warnings)} with warnings only; store {store_path} holds {triples} triples", err=True)
+               f"{len(summary.with_warnings)} with warnings only; {where}", err=True)
     for source, errors in summary.with_errors:
         for error in errors:
             click.echo(f"error: {error}", err=True)
@@ -260,8 +271,9 @@ COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, sta
 @click.option("--update-token", envvar="KG_UPDATE_TOKEN", help="Switch SPARQL Update on for requests with this "
               "bearer token (env KG_UPDATE_TOKEN).")
 @click.option("--uploads", is_flag=True, help="Allow letters to be uploaded through the web page.")
+@click.option("--ingest", is_flag=True, help="Take letters from `kg build` runs against this store while serving.")
 def serve(store_path: Path, host: str, port: int, threads: int, timeout_s: float | None, max_rows: int | None,
-          update_token: str | None, uploads: bool) -> None:
+          update_token: str | None, uploads: bool, ingest: bool) -> None:
     """Serve the SPARQL endpoint and the workbench with waitress (read-only unless told otherwise).
 
     Other settings come from KG_<NAME> environment variables (see the README's settings table).
@@ -279,11 +291,21 @@ def serve(store_path: Path, host: str, port: int, threads: int, timeout_s: float
             config[key] = value
     if uploads:
         config["UPLOADS_ENABLED"] = True
+    if ingest:
+        config["INGEST_ENABLED"] = True
     try:
         app = create_app(config)
     except KGError as error:
         raise click.ClickException(str(error)) from error
-    mode = "read-write" if app.config["UPDATE_TOKEN"] or app.config["UPLOADS_ENABLED"] else "read-only"
+    writes = [name for name in ("UPDATE_TOKEN", "UPLOADS_ENABLED", "INGEST_ENABLED") if app.config[name]]
+    mode = "read-write" if writes else "read-only"
+    if app.config["INGEST_ENABLED"]:
+        from kg.handoff import announce, withdraw
+
+        announce(store_path, f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}",
+                 app.config["INGEST_TOKEN"])
+        atexit.register(withdraw, store_path)
+        mode += "; `kg build ... --store " + str(store_path) + "` hands letters to this server"
     click.echo(f"serving {store_path} ({mode}) on http://{host}:{port}/  (Ctrl-C stops)", err=True)
     run_server(app, host, port, threads)
 

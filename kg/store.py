@@ -72,6 +72,15 @@ def _quads_of(graph: Graph | str, name: URIRef) -> Iterator[ox.Quad]:
         yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
 
 
+def check_ntriples(text: str, what: str) -> None:
+    """Raise KGError unless ``text`` is valid N-Triples (so that it can go into an update as it is)."""
+    try:
+        for _ in ox.parse(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES):
+            pass
+    except (SyntaxError, ValueError) as error:
+        raise KGError(f"{what}: not valid N-Triples ({error})") from error
+
+
 def open_store(path: str | os.PathLike[str], writable: bool) -> ox.Store:
     """The raw pyoxigraph store at ``path`` for a process that already holds the right to it (the server's
     workers, under the serving lock that :func:`hold_for_serving` takes); everyone else uses :class:`KGStore`."""
@@ -227,7 +236,8 @@ def _acquire(path: Path) -> IO[str]:
         holder = handle.read().strip()
         handle.close()
         what = f"being written by another process ({holder})" if holder else "in use by a server (kg serve)"
-        raise StoreBusy(f"{path}: the store is {what}; try again when it has finished") from None
+        raise StoreBusy(f"{path}: the store is {what}; try again when it has finished (a server started with "
+                        "`kg serve --ingest` takes letters from `kg build` while it runs)") from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"pid {os.getpid()}")

@@ -16,6 +16,7 @@ SETTINGS: tuple[tuple[str, Any, str], ...] = (
     ("UNION_DEFAULT_GRAPH", True, "Without FROM or default-graph-uri, the default graph is the union of all graphs."),
     ("UPDATE_TOKEN", "", "Secret bearer token that switches SPARQL Update on; empty keeps the endpoint read-only."),
     ("UPLOADS_ENABLED", False, "Allow letters to be uploaded through the web page (writes to the store)."),
+    ("INGEST_ENABLED", False, "Take letters from `kg build` runs against the served store (writes to the store)."),
     ("UPLOAD_MAX_BYTES", 5_242_880, "Largest letter file accepted by the upload page (bytes)."),
 )
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import secrets
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -15,7 +16,9 @@ from webapp.runner import Answer, QueryRunner, Request
 def init_app(app: Flask) -> None:
     """Lock the store for serving and start the query workers; stop them when the process exits."""
     path = Path(app.config["STORE_PATH"])
-    writable = bool(app.config["UPDATE_TOKEN"]) or bool(app.config["UPLOADS_ENABLED"])
+    writable = any(bool(app.config[name]) for name in ("UPDATE_TOKEN", "UPLOADS_ENABLED", "INGEST_ENABLED"))
+    if app.config["INGEST_ENABLED"] and not app.config.get("INGEST_TOKEN"):
+        app.config["INGEST_TOKEN"] = secrets.token_urlsafe(32)
     app.extensions["kg_lock"] = hold_for_serving(path, writable)
     runner = QueryRunner(str(path), workers=int(app.config["QUERY_WORKERS"]), writable=writable)
     app.extensions["kg_runner"] = runner
@@ -56,3 +59,22 @@ def select_values(sparql: str, max_rows: int | None = None) -> list[dict[str, st
 def construct(sparql: str, max_rows: int | None = None) -> list[list[dict[str, Any]]]:
     """A CONSTRUCT/DESCRIBE query's triples, each as three SPARQL-JSON terms."""
     return run_internal(sparql, "triples", max_rows).data
+
+
+class StoreWriter:
+    """The loader's writer inside the app (kg.loading): the server's one writing worker, under a time limit."""
+
+    def __init__(self) -> None:
+        self.timeout = float(current_app.config["QUERY_TIMEOUT_S"]) * 6
+
+    def replace_nt(self, graphs: dict[str, str | None]) -> None:
+        """Replace named graphs, in one transaction."""
+        get_runner().run(Request(kind="load", replace=graphs), self.timeout)
+
+    def add_new(self, items: list[tuple[str, str]]) -> None:
+        """Add new named graphs."""
+        get_runner().run(Request(kind="load", add=dict(items)), self.timeout)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update."""
+        get_runner().run(Request(kind="update", text=sparql), self.timeout)

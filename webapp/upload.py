@@ -17,8 +17,7 @@ from kg.letters import SUPPORTED_SUFFIXES
 from kg.loading import LetterLoader
 from kg.pipeline import extract_bytes, process_record
 from kg.record import CaseRecord
-from webapp.runner import Request
-from webapp.store import get_runner
+from webapp.store import StoreWriter
 
 bp = Blueprint("upload", __name__)
 
@@ -61,7 +60,7 @@ def receive() -> str:
         abort(400, "Choose at least one letter file to upload.")
     if len(files) > MAX_FILES:
         abort(400, f"Upload at most {MAX_FILES} letters at a time.")
-    loader = LetterLoader(_RunnerWriter())
+    loader = LetterLoader(StoreWriter())
     outcomes = [_handle(loader, f.filename or "letter", f.stream.read(current_app.config["UPLOAD_MAX_BYTES"] + 1))
                 for f in files]
     loader.finish()
@@ -106,19 +105,3 @@ def _keep(data: bytes, digest: str, suffix: str) -> Path:
     if not path.exists():
         path.write_bytes(data)
     return path
-
-
-class _RunnerWriter:
-    """The loader's writer in the web app: the server's one writing worker, under the update time limit."""
-
-    def __init__(self) -> None:
-        self.timeout = float(current_app.config["QUERY_TIMEOUT_S"]) * 6
-
-    def replace_nt(self, graphs: dict[str, str | None]) -> None:
-        get_runner().run(Request(kind="load", replace=graphs), self.timeout)
-
-    def add_new(self, items: list[tuple[str, str]]) -> None:
-        get_runner().run(Request(kind="load", add=dict(items)), self.timeout)
-
-    def update(self, sparql: str) -> None:
-        get_runner().run(Request(kind="update", text=sparql), self.timeout)
