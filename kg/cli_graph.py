@@ -4,6 +4,7 @@ from __future__ import annotations
 import atexit
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,18 +55,29 @@ def build(paths: tuple[Path, ...], store_path: Path, strict: bool, jobs: int, qu
 
     total = sum(1 for _ in letter_paths(paths))
     server = serving(store_path)
-    with click.progressbar(length=total, label="letters", file=sys.stderr, hidden=quiet or total < 2) as bar:
+    started = time.monotonic()
+    done = [0]
+
+    def rate(_: object) -> str:
+        return f"{done[0] / max(time.monotonic() - started, 1e-9):,.0f} letters/s" if done[0] else ""
+
+    def step(item: object) -> None:
+        done[0] += 1
+        bar.update(1, item)
+
+    with click.progressbar(length=total, label="letters", file=sys.stderr, hidden=quiet or total < 2,
+                           show_pos=True, show_eta=True, item_show_func=rate) as bar:
         if server is not None:
             if strict:
                 raise click.UsageError("--strict is not available while a server holds the store")
             try:
-                summary = build_through_server(paths, server, jobs=jobs, progress=lambda _: bar.update(1))
+                summary = build_through_server(paths, server, jobs=jobs, progress=step)
             except KGError as problem:
                 raise click.ClickException(str(problem)) from problem
             where = f"handed to the server at {server['url']}"
         else:
             with _open(store_path, read_only=False) as store:
-                summary = run_build(paths, store, strict=strict, jobs=jobs, progress=lambda _: bar.update(1))
+                summary = run_build(paths, store, strict=strict, jobs=jobs, progress=step)
                 where = f"store {store_path} holds {store.triple_count()} triples"
     click.echo(f"{summary.added} added, {summary.replaced} replaced, {summary.unchanged} unchanged, "
                f"{len(summary.rejected)} kept out; {len(summary.not_conforming)} with violations, "
