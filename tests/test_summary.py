@@ -270,3 +270,20 @@ def test_two_histories_in_one_piece_are_two_diagnoses() -> None:
                               "exploratory laparotomy with a colon resection now recovering well.", 0)
     assert [d.label for d in found] == ["status post crush injury",
                                         "status post exploratory laparotomy with a colon resection"]
+
+
+@pytest.mark.parametrize(
+    ("summary", "labels"),
+    [
+        pytest.param("Treatment to date has included chiropractic treatment (under private insurance and without "
+                     "documentation of improvement) and activity modifications.",
+                     ["chiropractic treatment", "activity modifications"], id="and-inside-parentheses"),
+        pytest.param("Prior treatments were not noted.", [], id="not-noted"),
+        pytest.param("Treatment to date has included an x-ray of the cervical spine which shows mild straightening "
+                     "and physical therapy.", ["x-ray of the cervical spine", "physical therapy"],
+                     id="findings-cut"),
+    ],
+)
+def test_treatment_lists_keep_treatments_only(summary: str, labels: list[str]) -> None:
+    """Parenthesised remarks, "not noted" and test findings are not treatments."""
+    assert [m.label for m in extract_prior_treatments(summary, 0)] == labels

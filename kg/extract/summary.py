@@ -72,8 +72,12 @@ _LEAD_NOISE_RE = re.compile(
     re.IGNORECASE)
 _TAIL_NOISE_RE = re.compile(
     r"\s+(?:in|on|dated|from|since|through|during|at\s+a\s+dose|that|which|with\s+(?:good|some|no|minimal|"
-    r"temporary|partial|\d)|without|providing|provided|for\s+\d)\b.*$"
+    r"temporary|partial|\d)|without|providing|provided|for\s+\d|shows?|showed|reveal(?:s|ed)?|demonstrat(?:es|ed)"
+    r"|was|were|is|are)\b.*$"
     r"|\s*\((?:[^()]*)\)", re.IGNORECASE)
+# A fragment that reports what happened to a request, or that nothing was noted, is no treatment.
+_NOT_A_TREATMENT_RE = re.compile(r"(?:not|none|no|unknown|denied|ordered|requested|approved|authorized|modified|"
+                                 r"certified|non-?certified|recommended|pending)\b", re.IGNORECASE)
 _INCLUDING_RE = re.compile(r"^(?:[\w-]+\s+)?(?:medications?|drugs?|meds)\s+(?:including|such\s+as|consisting\s+of)\s+",
                            re.IGNORECASE)
 _BINDS_AND_RE = re.compile(r"\b(?:with|status\s+post|s/p|secondary\s+to|due\s+to|following|after)\b", re.IGNORECASE)
@@ -168,7 +172,7 @@ def _treatments(flat: str, start: int, end: int, offset: int, whole: bool = Fals
     spans = [(start, end)] if whole else _split_list(flat, start, end, merge_qualifiers=False)
     for a, b in spans:
         fragment = flat[a:b]
-        if _RELATIVE_RE.match(fragment):
+        if _RELATIVE_RE.match(fragment) or _NOT_A_TREATMENT_RE.match(fragment):
             continue
         lead = _LEAD_NOISE_RE.match(fragment)
         cut = lead.end() if lead else 0
@@ -264,8 +268,9 @@ def _split_conjoined(text: str, piece: tuple[int, int], min_words: int,
         a, b = s + joint.start(), s + joint.end()
         right = re.split(r"\s+and\s+", text[b:e], maxsplit=1)[0]
         binds = _BINDS_AND_RE.search(text[s:a]) and len(re.findall(r"[A-Za-z][\w'-]*", right)) < 3
+        inside = text[s:a].count("(") > text[s:a].count(")")  # an "and" within parentheses joins nothing
         # "neck and shoulder strain": with ``shared_head``, a left side that only names a region shares the noun.
-        if (binds or _is_region(right) or (shared_head and _is_region(text[s:a]))
+        if (inside or binds or _is_region(right) or (shared_head and _is_region(text[s:a]))
                 or any(m.start < joint.start() < m.end for m in spanning)
                 or len(re.findall(r"[A-Za-z][\w'-]*", right)) < min_words):
             continue
