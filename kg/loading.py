@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, XSD
@@ -20,6 +20,7 @@ from rdflib.namespace import DCTERMS, PROV, XSD
 from kg.namespaces import BASE, GRAPH, IMR
 from kg.pipeline import Processed
 from kg.rdf import mint
+from kg.summaries import Fact, deltas, facts_from_rows, stored_facts_query, update_counts
 
 REJECTED_GRAPH = GRAPH["rejected"]
 ICD10_GRAPH = GRAPH["icd10cm"]
@@ -39,6 +40,10 @@ class GraphWriter(Protocol):
 
     def update(self, sparql: str) -> None:
         """Run one SPARQL Update (one transaction)."""
+        ...
+
+    def select(self, sparql: str) -> list[dict[str, Any]]:
+        """Rows of a SELECT query, as plain values."""
         ...
 
 
@@ -76,6 +81,8 @@ class LetterLoader:
         self.read: list[str] = []
         self.rejections: list[tuple[str, list[str]]] = []
         self.icd10: set[str] = set()
+        self.added: list[Fact] = []
+        self.removed: list[Fact] = []
 
     def take(self, p: Processed) -> bool:
         """Load (or keep out) one processed letter; True when it went into the store."""
@@ -88,6 +95,8 @@ class LetterLoader:
             self._reject(p.source, [line for line in p.problems if ": violation: " in line])
             if stored:
                 self._flush()
+                self.removed += facts_from_rows(
+                    self.writer.select(stored_facts_query(str(mint.letter_graph(p.key)))))
                 self.writer.replace_nt({str(mint.letter_graph(p.key)): None, str(mint.validation_graph(p.key)): None})
             return False
         if p.errors:
@@ -97,8 +106,11 @@ class LetterLoader:
         elif p.problems:
             self.summary.with_warnings.append((p.source, p.problems))
         graphs = {str(mint.letter_graph(p.key)): p.letter_nt, str(mint.validation_graph(p.key)): p.report_nt}
+        self.added += [(d, v, y, o) for d, v, y, o in p.facts]
         if stored:
             self._flush()
+            # What the earlier version of the letter counted comes off the outcome counts.
+            self.removed += facts_from_rows(self.writer.select(stored_facts_query(str(mint.letter_graph(p.key)))))
             self.writer.replace_nt(dict(graphs))
             if self.existing is None:
                 self.summary.added += 1
@@ -137,6 +149,10 @@ class LetterLoader:
             operations.append(_insert(str(ICD10_GRAPH), icd10_graph(sorted(self.icd10)).serialize(format="nt")))
         if operations:
             self.writer.update(" ;\n".join(operations))
+        counts = update_counts(self.writer, deltas(self.added, self.removed))
+        if counts:
+            self.writer.update(counts)
+        self.added, self.removed = [], []
         return self.summary
 
 

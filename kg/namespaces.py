@@ -131,6 +131,12 @@ class IMR(DefinedNamespace):
     chapter: URIRef  # The guideline chapter cited.
     topic: URIRef  # The guideline topic cited, as written.
     pages: URIRef  # The pages cited, as written ("74-96").
+    dimension: URIRef  # The dimension an outcome-count observation is cut by.
+    dimensionValue: URIRef  # The concept an outcome-count observation counts.
+    year: URIRef  # The decision year an outcome-count observation counts.
+    items: URIRef  # Decided items counted by an observation.
+    upheld: URIRef  # Of those, upheld.
+    overturned: URIRef  # Of those, overturned.
     edition: URIRef  # The cited guideline's edition: an MTUS document's year or "3rd edition".
     firstPage: URIRef  # The first cited page as a number.
     lastPage: URIRef  # The last cited page as a number.

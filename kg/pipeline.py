@@ -77,6 +77,7 @@ class Processed:
     problems: list[str] = field(default_factory=list)
     violations: int = 0
     icd10: list[str] = field(default_factory=list)
+    facts: list[list[str]] = field(default_factory=list)  # what the letter adds to the outcome counts
 
 
 def process_file(path: Path) -> Processed:
@@ -94,6 +95,7 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     from kg.rdf import mint
     from kg.rdf.mapping import record_to_graph
     from kg.rdf.vocab_graph import fingerprint
+    from kg.summaries import record_facts
     from kg.validate import validate_graph
 
     result = Processed(source=record.source, sha256=digest, case_number=record.case_number,
@@ -113,6 +115,7 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     result.violations = len(report.violations)
     result.problems = report.text(record.case_number).splitlines() if report.problems else []
     result.icd10 = [d.icd10 for d in record.diagnoses if d.icd10]
+    result.facts = [list(fact) for fact in record_facts(record)]
     return result
 
 

@@ -78,3 +78,7 @@ class StoreWriter:
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update."""
         get_runner().run(Request(kind="update", text=sparql), self.timeout)
+
+    def select(self, sparql: str) -> list[dict[str, Any]]:
+        """Rows of a SELECT query, as plain values."""
+        return select_values(sparql)

@@ -1,0 +1,123 @@
+"""Outcome counts kept as Data Cube observations agree with counting every item, through adds and replacements."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.store import KGStore
+from kg.summaries import SUMMARY_GRAPH, deltas
+from tests.conftest import DATA_DIR
+
+IMR = "https://w3id.org/imr-kg/ontology#"
+SCANS = {
+    "all": "",
+    "category": "?item imr:category ?value .",
+    "treatment": "?item imr:treatment ?value .",
+    "region": "?item imr:bodyRegion ?value .",
+    "guideline": "?item imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?value .",
+    "chapter": "?item imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:chapter ?value .",
+    "specialty": "?case imr:reviewerSpecialty ?value .",
+}
+
+
+def _scanned(store: KGStore, dimension: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(value, outcome) counts of decided items, counted the slow way from every letter graph."""
+    pattern = SCANS[dimension]
+    value = "?value" if pattern else '"all"'
+    rows = store.select(f"""PREFIX imr: <{IMR}>
+SELECT ?v ?o (COUNT(DISTINCT ?item) AS ?n) WHERE {{
+  GRAPH ?g {{ ?case imr:disputedItem ?item . ?item imr:outcome ?out . {pattern} }}
+  BIND(STR({value}) AS ?v) BIND(STRAFTER(STR(?out), "outcome/") AS ?o)
+}} GROUP BY ?v ?o""")
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in rows:
+        up, over = counts.get((row["v"], ""), (0, 0))
+        counts[(row["v"], "")] = (up + (row["n"] if row["o"] == "upheld" else 0),
+                                  over + (row["n"] if row["o"] == "overturned" else 0))
+    return counts
+
+
+def _cube(store: KGStore, dimension: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """The same counts read from the observations, summed over years."""
+    rows = store.select(f"""PREFIX imr: <{IMR}>
+SELECT ?v (SUM(?u) AS ?up) (SUM(?o) AS ?over) WHERE {{
+  GRAPH <{SUMMARY_GRAPH}> {{ ?obs imr:dimension "{dimension}" ; imr:upheld ?u ; imr:overturned ?o .
+                            OPTIONAL {{ ?obs imr:dimensionValue ?value }} }}
+  BIND(COALESCE(STR(?value), "all") AS ?v)
+}} GROUP BY ?v""")
+    return {(row["v"], ""): (row["up"], row["over"]) for row in rows}
+
+
+@pytest.fixture(scope="module")
+def store_and_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[KGStore, Path]:
+    folder = tmp_path_factory.mktemp("cube") / "letters"
+    shutil.copytree(DATA_DIR, folder)
+    store = KGStore()
+    build([folder], store)
+    return store, folder
+
+
+@pytest.mark.parametrize("dimension", list(SCANS))
+def test_observations_agree_with_counting_every_item(store_and_folder: tuple[KGStore, Path], dimension: str) -> None:
+    """For every dimension, the observations hold exactly the counts a scan of every item gives."""
+    store, _ = store_and_folder
+    scanned = _scanned(store, dimension)
+    assert scanned, "the bundled letters have decided items in every dimension"
+    assert _cube(store, dimension) == scanned
+
+
+def test_a_replaced_letter_moves_its_counts(store_and_folder: tuple[KGStore, Path]) -> None:
+    """When a letter changes (its first item's decision flips) and is built again, the counts follow: the old
+    version's counts come off, the new one's go on."""
+    store, folder = store_and_folder
+    seed = next(folder.rglob("CM14-0166055.md"))
+    seed.write_text(seed.read_text(encoding="utf-8").replace("Upheld", "Overturned", 1), encoding="utf-8")
+    before = _cube(store, "all")[("all", "")]
+    summary = build([folder], store)
+    assert summary.replaced == 1
+    after = _cube(store, "all")[("all", "")]
+    assert after == (before[0] - 1, before[1] + 1)
+    for dimension in SCANS:
+        assert _cube(store, dimension) == _scanned(store, dimension), dimension
+
+
+def test_deltas_cancel_out() -> None:
+    """Adding and removing the same facts changes nothing; a flipped outcome moves one count."""
+    facts = [("category", "c", "2016", "upheld")]
+    assert deltas(facts, facts) == {}
+    assert deltas([("category", "c", "2016", "overturned")], facts) == {("category", "c", "2016"): [0, -1, 1]}
+
+
+def test_a_deleted_letter_takes_its_counts_with_it(store_and_folder: tuple[KGStore, Path]) -> None:
+    """`kg delete` removes what the letter counted."""
+    from kg.catalog import delete_letters
+
+    store, _ = store_and_folder
+    assert delete_letters(store, ["CM14-0166055"]) == []
+    for dimension in SCANS:
+        assert _cube(store, dimension) == _scanned(store, dimension), dimension
+
+
+SCAN_BY_CATEGORY = """PREFIX imr: <https://w3id.org/imr-kg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?category (COUNT(?item) AS ?items) (SUM(?up) AS ?upheld) (SUM(?over) AS ?overturned)
+       (ROUND(1000 * SUM(?over) / COUNT(?item)) / 10 AS ?overturnedPercent)
+WHERE {
+  GRAPH ?g { ?item a imr:DisputedItem ; imr:category ?c ; imr:outcome ?o . }
+  GRAPH <https://w3id.org/imr-kg/graph/vocab> { ?c skos:prefLabel ?category . ?o skos:prefLabel ?outcome . }
+  BIND(IF(?outcome = "Upheld", 1, 0) AS ?up)
+  BIND(IF(?outcome = "Overturned", 1, 0) AS ?over)
+}
+GROUP BY ?category
+ORDER BY DESC(?items) ?category"""
+
+
+def test_the_example_reads_the_counts_and_answers_as_a_scan_would(built_store: KGStore) -> None:
+    """`upheld-rate-by-category` now reads the observations; its rows are those of counting every item."""
+    from kg.examples import example_query
+
+    assert "graph/summaries" in example_query("upheld-rate-by-category").sparql
+    assert built_store.select(example_query("upheld-rate-by-category").sparql) == built_store.select(SCAN_BY_CATEGORY)
