@@ -156,6 +156,65 @@ def survey_command(paths: tuple[Path, ...], fmt: str, top: int, jobs: int, quiet
         click.echo(format_table(report))
 
 
+@cli.command(name="synth")
+@click.argument("count", type=click.IntRange(min=1))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write into (created if missing; it must be empty unless --force).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same bytes.")
+@click.option("--gold", is_flag=True, help="Also write NAME.gold.json beside each letter, for kg eval.")
+@click.option("--formats", default="md,txt,html,pdf", show_default=True,
+              help="File types, each with an optional share NAME:SHARE (defaults md 35, txt 35, html 25, pdf 5).")
+@click.option("--layouts", default="determination,notice,docs,review", show_default=True,
+              help="Layouts, each with an optional share (defaults determination 70, notice 10, docs 10, review 10).")
+@click.option("--overturn-rate", type=click.FloatRange(0, 1), default=0.115, show_default=True,
+              help="Share of disputed items overturned.")
+@click.option("--start", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Number of the first case: CM99-<start>, then counting up.")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr.")
+def synth_command(count: int, out_dir: Path, seed: int, gold: bool, formats: str, layouts: str, overturn_rate: float,
+                  start: int, force: bool, quiet: bool) -> None:
+    """Write COUNT synthetic IMR letters for benchmarks and scale tests.
+
+    The letters come in every known layout and file type, with the treatment-category mix and overturn rate of
+    the published IMR figures. Each one opens with a line saying it is synthetic and has a case number in the
+    reserved range CM99-xxxxxxx: they are test data, never evidence about real cases. With --gold, kg eval can
+    score the extractor on them. Exit status: 0 done, 2 usage error.
+
+    Example:
+
+    \b
+        kg synth 1000 --out /tmp/synthetic --seed 7 --gold
+        kg eval /tmp/synthetic
+        kg synth 10000 --out /tmp/scale --formats md:50,txt:50 --layouts determination:80,review:20
+    """
+    import time
+
+    from kg.synth import FORMAT_SHARES, LAYOUT_SHARES, Options, parse_shares, write_letters
+
+    try:
+        options = Options(count, seed=seed, start=start, overturn_rate=overturn_rate,
+                          formats=parse_shares(formats, FORMAT_SHARES), layouts=parse_shares(layouts, LAYOUT_SHARES))
+        options.check()
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.UsageError(f"{out_dir} is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise click.UsageError(f"{out_dir} is not empty (use --force to write into it anyway)")
+    began = time.perf_counter()
+
+    def progress(number: int) -> None:
+        if not quiet and (number % 1000 == 0 or number == count):
+            click.echo(f"[{number}/{count}] letters written", err=True)
+
+    counts = write_letters(out_dir, options, gold=gold, progress=progress)
+    if not quiet:
+        shown = ", ".join(f"{name} {counts[name]}" for name in (*options.layouts, *options.formats) if counts.get(name))
+        click.echo(f"{count} synthetic letters{' with gold' if gold else ''} in {out_dir} "
+                   f"({time.perf_counter() - began:.1f} s, seed {seed}): {shown}", err=True)
+
+
 def _register() -> None:
     from kg.cli_analytics import graph
     from kg.cli_graph import COMMANDS
