@@ -96,6 +96,7 @@ class IMR(DefinedNamespace):
     # Diagnosis, ICD-10-CM concepts
     icd10Code: URIRef  # The ICD-10-CM concept matching the diagnosis.
     uncertain: URIRef  # True for a possible / rule-out diagnosis (not coded).
+    synthetic: URIRef  # True for a letter made up by kg synth.
     FieldSource: URIRef  # How one extracted field was found.
     fieldSource: URIRef  # A case's or item's field source.
     fieldName: URIRef  # The record field a field source describes.

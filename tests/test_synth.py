@@ -271,3 +271,19 @@ def test_the_command_refuses_a_file_as_folder(tmp_path: Path) -> None:
     target.write_text("x", encoding="utf-8")
     result = CliRunner().invoke(cli, ["synth", "2", "--out", str(target)])
     assert result.exit_code == 2
+
+
+def test_synthetic_letters_are_marked_in_the_graph(tmp_path) -> None:
+    """A synthetic letter's graph says imr:synthetic true; a real letter's says nothing of the kind."""
+    from rdflib import Literal
+
+    from kg.namespaces import IMR
+    from kg.pipeline import extract_file
+    from kg.rdf.mapping import record_to_graph
+    from kg.synth import Options, write_letters
+    from tests.conftest import SEED
+
+    write_letters(tmp_path / "out", Options(count=3, seed=11, formats={"md": 1.0}))
+    synthetic = record_to_graph(extract_file(sorted((tmp_path / "out").glob("*.md"))[0]))
+    assert list(synthetic.subjects(IMR.synthetic, Literal(True)))
+    assert not list(record_to_graph(extract_file(SEED)).objects(None, IMR.synthetic))

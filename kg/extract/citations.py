@@ -141,16 +141,19 @@ def _parse_part(part: str, span: Span, previous: Citation | None) -> Citation | 
     if match := _PAGES_RE.search(body):
         pages = re.sub(r"\s*[-\u2013]\s*", "-", match["pages"]).replace(" ", "")
         body = body[:match.start()] + " " + body[match.end():]
+    # The edition is read first but left in place: "ACOEM ..., 3rd ed." names the third edition, a guideline of
+    # its own, and must be matched whole.
     edition = None
     if match := _ORDINAL_EDITION_RE.search(body):
         edition = match["edition"].lower() + " edition"
-        body = body[:match.start()] + " " + body[match.end():]
     guideline = _find_guideline(body)
+    if guideline is not None:
+        body = body[:guideline[1]] + " " + body[guideline[2]:]
+    if match := _ORDINAL_EDITION_RE.search(body):
+        body = body[:match.start()] + " " + body[match.end():]
     chapter: Concept | None = None
     if guideline is not None:
-        concept, start, end = guideline
-        body = body[:start] + " " + body[end:]
-        chapter, body = _find_chapter(concept, body)
+        chapter, body = _find_chapter(guideline[0], body)
     elif previous is not None and previous.guideline_id:
         parent = vocabulary("guideline").get(previous.guideline_id)
         if parent is not None:

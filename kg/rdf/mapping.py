@@ -12,6 +12,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from kg.namespaces import IMR, bind_prefixes
+from kg.synth.marker import is_synthetic
 from kg.rdf import mint
 from kg.record import CaseRecord, Citation, Item, Span
 
@@ -100,6 +101,8 @@ def _letter(b: _Builder) -> None:
     b.add(b.letter, DCTERMS["format"], Literal(_FORMATS.get(r.format or "", r.format)) if r.format else None)
     b.add(b.letter, IMR.sha256, Literal(r.sha256) if r.sha256 else None)
     b.add(b.letter, IMR.layout, Literal(r.layout) if r.layout else None)
+    if is_synthetic(r.text, r.case_number):
+        b.add(b.letter, IMR.synthetic, Literal(True))
     b.add(b.letter, IMR.text, Literal(r.text) if r.text is not None else None)
     for message in r.warnings + r.errors:
         b.add(b.letter, IMR.warning, Literal(message))
