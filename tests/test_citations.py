@@ -70,3 +70,22 @@ def test_citation_spans_point_into_the_letter() -> None:
     assert citation.span is not None
     assert letter[slice(*citation.span)].startswith("MTUS Chronic Pain")
     assert letter[slice(*citation.span)].endswith("74-96")
+
+
+def test_mtus_documents_and_non_mtus_sources_of_2016_letters() -> None:
+    """One citation per MTUS document (the ACOEM chapter found without "ACOEM", the year as edition, the
+    sections as topic) and per non-MTUS source, the ACOEM 3rd edition recognised as a guideline of its own."""
+    found = parse_citations(
+        "Decision based on MTUS Low Back Complaints 2004, Section(s): Summary, and Chronic Pain Medical Treatment "
+        "2016, Section(s): Facet blocks. Decision based on Non-MTUS Citation ACOEM Occupational Medicine "
+        "Practice Guidelines, 3rd ed., Low Back Disorders, pg. 607.")
+    assert [(c.guideline_id, c.chapter_id, c.topic, c.edition, c.pages) for c in found] == [
+        ("mtus-acoem", "acoem-chapter-12", "Summary", "2004", None),
+        ("mtus-chronic-pain", None, "Facet blocks", "2016", None),
+        ("acoem-3rd", "acoem-3rd-low-back", None, "3rd edition", "607"),
+    ]
+
+
+def test_no_citation_when_none_is_cited() -> None:
+    """"did not cite any medical evidence" gives no citation."""
+    assert parse_citations("The Claims Administrator did not cite any medical evidence for its decision.") == []
