@@ -114,7 +114,7 @@ def validate_graph(data: Graph, report_iri: URIRef | None = None, *, engine: str
         conforms, results = run(data, shapes_graph(), name)
     except Exception as error:  # the engines raise their own and rdflib errors alike
         raise ValidationFailure(f"SHACL validation could not run: {error}") from error
-    graph = bind_prefixes(Graph())
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
     for triple in results:
         graph.add(triple)
     if report_iri is not None:
@@ -182,7 +182,7 @@ def _path_text(graph: Graph, path: object) -> str | None:
 def _rename(graph: Graph, old: object, new: URIRef) -> Graph:
     if old is None:
         return graph
-    renamed = bind_prefixes(Graph())
+    renamed = bind_prefixes(Graph(bind_namespaces="none"))
     for s, p, o in graph:
         renamed.add((new if s == old else s, p, new if o == old else o))
     return renamed

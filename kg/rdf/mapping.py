@@ -36,7 +36,7 @@ class _Builder:
         self.key = mint.case_key(record.case_number, record.sha256)
         self.case = mint.case_iri(self.key)
         self.letter = mint.letter_iri(self.key)
-        self.graph = bind_prefixes(Graph())
+        self.graph = bind_prefixes(Graph(bind_namespaces="none"))
         self.extracted_at = extracted_at
 
     def add(self, s: URIRef | BNode, p: URIRef, o: object) -> None:
