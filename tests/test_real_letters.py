@@ -27,6 +27,7 @@ from kg.letters import read_bytes, read_letter
 from kg.pipeline import extract_file
 from kg.record import HEADER_FIELDS, CaseRecord
 from kg.survey import DATE_ORDER
+from tests.pdfs import pdf_file as _pdf
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "letters" / "real"
 MISSING_MESSAGE = (f"the real letters are missing: {REAL} does not exist. Check out the shared folder beside "
@@ -336,21 +337,6 @@ def test_encrypted_no_copy_pdfs_are_read(records: dict[str, CaseRecord]) -> None
                 or not (record.text or "").startswith(f"Case Number: {record.case_number}\n")):
             unread.append(f"{path.name}: {record.errors or (record.text or '')[:80]!r}")
     assert not unread, "\n".join(unread)
-
-
-def _pdf(objects: list[bytes], trailer: bytes = b"") -> bytes:
-    """A PDF file of numbered ``objects`` (object 1 the catalog), with a cross-reference table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\n" % (len(objects) + 1, trailer)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
 
 
 def _stream(data: bytes) -> bytes:
