@@ -98,11 +98,13 @@ class LabelMatcher:
             sensitive = is_case_sensitive(entry.label)
             _insert(tries[sensitive], _units(entry.label, sensitive))
         self._insensitive, self._sensitive = (_compile(t) if t else None for t in tries)
+        self._firsts = tuple(frozenset(value for (kind, value), _ in trie if kind == "char") if trie else frozenset()
+                             for trie in (self._insensitive, self._sensitive))
 
     def find_all(self, text: str) -> list[Match]:
         """Every non-overlapping label in ``text``, in text order (longest wins where candidates overlap)."""
-        spans = set(_candidates(self._insensitive, " " + text.translate(_ASCII_LOWER)))
-        spans.update(_candidates(self._sensitive, " " + text))
+        spans = set(_candidates(self._insensitive, " " + text.translate(_ASCII_LOWER), self._firsts[0]))
+        spans.update(_candidates(self._sensitive, " " + text, self._firsts[1]))
         taken = bytearray(len(text))
         matches = []
         for start, end in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
@@ -213,11 +215,10 @@ def _walk(node: _Node, text: str, at: int) -> int | None:
     return None
 
 
-def _candidates(trie: _Node | None, text: str) -> Iterator[tuple[int, int]]:
+def _candidates(trie: _Node | None, text: str, firsts: frozenset[str]) -> Iterator[tuple[int, int]]:
     """The span of the (longest-first) match at every word start where some label matches, in ``text[1:]``."""
     if trie is None:
         return
-    firsts = {value for (kind, value), _ in trie if kind == "char"}
     for at in range(1, len(text)):
         if text[at] not in firsts:
             continue
