@@ -121,3 +121,17 @@ def test_the_example_reads_the_counts_and_answers_as_a_scan_would(built_store: K
 
     assert "graph/summaries" in example_query("upheld-rate-by-category").sparql
     assert built_store.select(example_query("upheld-rate-by-category").sparql) == built_store.select(SCAN_BY_CATEGORY)
+
+
+def test_outcomes_by_year_example_adds_up_to_every_decided_item(built_store: KGStore) -> None:
+    """The yearly counts sum to the decided items of the bundled letters, year by year."""
+    from collections import Counter
+
+    from kg.examples import example_query
+    from kg.pipeline import extract_files
+
+    records = list(extract_files([DATA_DIR]))
+    expected = Counter((r.decision_date or "")[:4] for r in records for i in r.items if i.decision)
+    rows = built_store.select(example_query("outcomes-by-year").sparql)
+    assert {str(row["year"]): row["items"] for row in rows} == dict(expected)
+    assert all(row["items"] == row["upheld"] + row["overturned"] for row in rows)
