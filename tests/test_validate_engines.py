@@ -592,7 +592,9 @@ CORNER_CASES: dict[str, Callable[[Graph], object]] = {
 
 # Lexical forms outside the lexical space of each datatype the shapes ask for (with normalize=False, the
 # text stays as written); rdflib compares some of them by their text and reads " 5" as the number 5.
-ILL_FORMED = {XSD.date: ("2014-02-30",), XSD.dateTime: ("2014-02-30T10:00:00Z",), XSD.integer: ("-1x", " 5"),
+# Not "-1x"^^xsd:integer: rdflib recurses without end adding to it (in span offsets and page numbers), which can
+# overflow the C stack of the process rather than raise RecursionError.
+ILL_FORMED = {XSD.date: ("2014-02-30",), XSD.dateTime: ("2014-02-30T10:00:00Z",), XSD.integer: (" 5",),
               XSD.decimal: ("-1x", " 5"), XSD.boolean: ("TRUE", None)}
 DATATYPE_CONSTRAINTS = [c for c in CONSTRAINTS if c.parameter == SH.datatype and c.value != XSD.string]
 
