@@ -87,7 +87,7 @@ def stored_digests(url: str) -> set[str]:
     query = ("PREFIX imr: <https://w3id.org/imr-kg/ontology#> SELECT ?sha WHERE { GRAPH ?g { ?l a imr:Letter ; "
              f'imr:sha256 ?sha ; imr:pipelineVersion "{fingerprint()}" }} }}')
     request = urllib.request.Request(f"{url}/sparql?{urllib.parse.urlencode({'query': query})}",
-                                     headers={"Accept": "application/sparql-results+json"})
+                                     headers={"Accept": "application/sparql-results+json", "Connection": "close"})
     answer = _send(request, url)
     return {row["sha"]["value"] for row in answer["results"]["bindings"]}
 
@@ -126,7 +126,7 @@ def _batches(letters: Iterable[Processed]) -> Iterator[list[dict[str, Any]]]:
 def _post(info: dict[str, Any], batch: list[dict[str, Any]]) -> dict[str, Any]:
     body = json.dumps({"letters": batch}).encode("utf-8")
     request = urllib.request.Request(f"{info['url']}/ingest", data=body, method="POST", headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {info['token']}"})
+        "Content-Type": "application/json", "Authorization": f"Bearer {info['token']}", "Connection": "close"})
     return _send(request, info["url"])
 
 

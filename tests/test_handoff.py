@@ -82,7 +82,8 @@ def test_letters_are_taken_only_with_the_token(served: tuple[Path, str]) -> None
     body = json.dumps({"letters": []}).encode()
     for headers, status in (({}, 401), ({"Authorization": "Bearer wrong"}, 401)):
         request = urllib.request.Request(f"{url}/ingest", data=body, method="POST",
-                                         headers={"Content-Type": "application/json", **headers})
+                                         headers={"Content-Type": "application/json", "Connection": "close",
+                                                  **headers})
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=10)
         refused.value.close()
@@ -90,7 +91,7 @@ def test_letters_are_taken_only_with_the_token(served: tuple[Path, str]) -> None
     token = json.loads((store / SERVE_FILE).read_text())["token"]
     bad = {"letters": [{"source": "x", "sha256": "", "key": "CM1 } INSERT", "letter_nt": "", "report_nt": ""}]}
     request = urllib.request.Request(f"{url}/ingest", data=json.dumps(bad).encode(), method="POST", headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}", "Connection": "close"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     refused.value.close()
