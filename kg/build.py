@@ -19,20 +19,20 @@ from kg.namespaces import GRAPH
 from kg.pipeline import Processed, file_digest, letter_paths, process_file
 from kg.rdf import mint
 from kg.rdf.vocab_graph import fingerprint, ontology_graph, vocabulary_graph
-from kg.store import KGStore
+from kg.store import AnyStore
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 VOCAB_GRAPH = GRAPH["vocab"]
 
 
-def ensure_reference_graphs(store: KGStore) -> None:
+def ensure_reference_graphs(store: AnyStore) -> None:
     """Load the ontology and vocabularies when the store lacks them or they changed."""
     if store.meta().get("fingerprint") == fingerprint() and store.has_graph(VOCAB_GRAPH):
         return
     store.replace_graphs({ONTOLOGY_GRAPH: ontology_graph(), VOCAB_GRAPH: vocabulary_graph()})
 
 
-def letter_index(store: KGStore) -> dict[str, tuple[str, str]]:
+def letter_index(store: AnyStore) -> dict[str, tuple[str, str]]:
     """Case key → (file digest, pipeline version) of every letter in the store."""
     rows = store.select(
         "SELECT ?letter ?sha ?version WHERE { GRAPH ?g { ?letter a imr:Letter ; imr:sha256 ?sha . "
@@ -45,7 +45,7 @@ def letter_index(store: KGStore) -> dict[str, tuple[str, str]]:
     return index
 
 
-def build(paths: Iterable[str | os.PathLike[str]], store: KGStore, strict: bool = False, jobs: int = 1,
+def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool = False, jobs: int = 1,
           progress: Callable[[Processed | None], None] | None = None) -> LoadSummary:
     """Bring the store up to date with the letters under ``paths``."""
     ensure_reference_graphs(store)

@@ -9,26 +9,30 @@ from rdflib import Graph
 
 from kg.rdf import mint
 from kg.summaries import deltas, facts_from_rows, stored_facts_query, update_counts
-from kg.store import KGStore
+from kg.store import AnyStore, KGStore
 from kg.validate import Report, validate_graph
 
 
-def letter_keys(store: KGStore) -> list[str]:
+def letter_keys(store: AnyStore) -> list[str]:
     """Case keys of every letter graph in the store."""
     prefix = str(mint.letter_graph(""))
     return sorted(g[len(prefix):] for g in store.named_graphs() if g.startswith(prefix))
 
 
-def letter_graph(store: KGStore, key: str) -> Graph:
+def letter_graph(store: AnyStore, key: str) -> Graph:
     """One letter's graph, read back from the store into rdflib."""
     graph = Graph()
-    data = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(mint.letter_graph(key))))
-    assert data is not None  # with no output stream, dump returns the serialization
-    graph.parse(data=data.decode("utf-8"), format="nt")
+    name = mint.letter_graph(key)
+    if isinstance(store, KGStore):
+        data = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(name)))
+        assert data is not None  # with no output stream, dump returns the serialization
+        graph.parse(data=data.decode("utf-8"), format="nt")
+    else:
+        graph.parse(data=store.graph_nt(name), format="nt")
     return graph
 
 
-def validate_store(store: KGStore) -> list[tuple[str, Report]]:
+def validate_store(store: AnyStore) -> list[tuple[str, Report]]:
     """Every letter in the store validated against the current shapes."""
     results = []
     for key in letter_keys(store):
@@ -36,7 +40,7 @@ def validate_store(store: KGStore) -> list[tuple[str, Report]]:
     return results
 
 
-def delete_letters(store: KGStore, case_numbers: Iterable[str]) -> list[str]:
+def delete_letters(store: AnyStore, case_numbers: Iterable[str]) -> list[str]:
     """Remove the letters with these case numbers; returns those that were not in the store."""
     missing = []
     for number in case_numbers:
@@ -52,7 +56,7 @@ def delete_letters(store: KGStore, case_numbers: Iterable[str]) -> list[str]:
     return missing
 
 
-def store_stats(store: KGStore) -> dict[str, Any]:
+def store_stats(store: AnyStore) -> dict[str, Any]:
     """Counts a user checks first: cases, items, outcomes, triples, graphs, validation and rejections."""
     one = store.select("""
         SELECT (COUNT(DISTINCT ?case) AS ?cases) (COUNT(DISTINCT ?item) AS ?items) WHERE {

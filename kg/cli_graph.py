@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -13,7 +15,8 @@ import click
 import pyoxigraph as ox
 
 from kg.errors import KGError
-from kg.store import DEFAULT_STORE, KGStore
+from kg.remote_store import RemoteTriples, is_url
+from kg.store import DEFAULT_STORE, AnyStore, open_any
 
 _FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV, "json": ox.QueryResultsFormat.JSON,
             "xml": ox.QueryResultsFormat.XML}
@@ -25,21 +28,54 @@ def store_option(function: Callable[..., Any]) -> Callable[..., Any]:
                         show_default=True, help="Folder of the pyoxigraph store (env KG_STORE).")(function)
 
 
-def _open(path: Path, read_only: bool) -> KGStore:
+class StoreSpec(click.ParamType):
+    """A store folder (as a Path) or the base URL of a SPARQL 1.1 server (kept as the http(s) string)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path | str:
+        if isinstance(value, Path) or not is_url(value):
+            return Path(value)
+        return str(value).rstrip("/")
+
+
+def store_or_url_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store DIR|URL``: a store folder (default ./data, or $KG_STORE) or an http(s) SPARQL server."""
+    return click.option("--store", "store_path", type=StoreSpec(),
+                        default=os.environ.get("KG_STORE") or str(DEFAULT_STORE), show_default=True,
+                        help="Folder of the pyoxigraph store, or the base URL of a SPARQL 1.1 server such as "
+                             "http://127.0.0.1:7878 (env KG_STORE).")(function)
+
+
+def one_line_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Report the library's errors (a server down or refusing, a busy store) as one line and exit 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except KGError as error:
+            raise click.ClickException(str(error)) from error
+
+    return wrapper
+
+
+def _open(path: Path | str, read_only: bool) -> AnyStore:
     try:
-        return KGStore(path, read_only=read_only)
+        return open_any(path, read_only=read_only)
     except KGError as error:
         raise click.ClickException(str(error)) from error
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@store_option
+@store_or_url_option
 @click.option("--strict", is_flag=True, help="Keep letters with SHACL violations out of the graph (they are listed).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes reading, mapping and validating letters.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(paths: tuple[Path, ...], store_path: Path, strict: bool, jobs: int, quiet: bool) -> None:
+@one_line_errors
+def build(paths: tuple[Path, ...], store_path: Path | str, strict: bool, jobs: int, quiet: bool) -> None:
     """Read, extract, map, validate and load letters into the store.
 
     Unchanged letters are left alone; changed ones are replaced in one transaction. Exit status: 0 every
@@ -54,7 +90,7 @@ def build(paths: tuple[Path, ...], store_path: Path, strict: bool, jobs: int, qu
     from kg.pipeline import letter_paths
 
     total = sum(1 for _ in letter_paths(paths))
-    server = serving(store_path)
+    server = serving(store_path) if isinstance(store_path, Path) else None
     started = time.monotonic()
     done = [0]
 
@@ -91,9 +127,10 @@ def build(paths: tuple[Path, ...], store_path: Path, strict: bool, jobs: int, qu
 
 
 @click.command()
-@store_option
+@store_or_url_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
-def validate(store_path: Path, fmt: str) -> None:
+@one_line_errors
+def validate(store_path: Path | str, fmt: str) -> None:
     """Validate every letter's graph in the store against shapes/imr.shapes.ttl.
 
     Exit status: 0 all conform, 1 some violations, 2 error.
@@ -128,13 +165,14 @@ def validate(store_path: Path, fmt: str) -> None:
 
 @click.command()
 @click.argument("sparql", required=False)
-@store_option
+@store_or_url_option
 @click.option("--example", help="Run a shipped example query by name (see --list-examples).")
 @click.option("--list-examples", is_flag=True, help="List the example queries with their descriptions.")
 @click.option("--file", "query_file", type=click.File("r"), help="Read the query from a file ('-' for stdin).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "tsv", "xml"]), default="table",
               show_default=True, help="Result format (CONSTRUCT/DESCRIBE results are always Turtle).")
-def query(sparql: str | None, store_path: Path, example: str | None, list_examples: bool, query_file: Any,
+@one_line_errors
+def query(sparql: str | None, store_path: Path | str, example: str | None, list_examples: bool, query_file: Any,
           fmt: str) -> None:
     """Run a SPARQL query against the store (the project's prefixes are predeclared).
 
@@ -169,7 +207,7 @@ def _print_result(result: Any, fmt: str) -> None:
     out = sys.stdout.buffer
     if isinstance(result, ox.QueryBoolean):
         click.echo("true" if bool(result) else "false")
-    elif isinstance(result, ox.QueryTriples):
+    elif isinstance(result, (ox.QueryTriples, RemoteTriples)):
         result.serialize(out, ox.RdfFormat.TURTLE)
     elif fmt == "table":
         from kg.output import format_table
@@ -189,8 +227,9 @@ def _cell(term: Any) -> str:
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--graph", "graph_iri", required=True, help="IRI of the named graph to load into (replaced).")
-@store_option
-def load(file: Path, graph_iri: str, store_path: Path) -> None:
+@store_or_url_option
+@one_line_errors
+def load(file: Path, graph_iri: str, store_path: Path | str) -> None:
     """Load any RDF file (Turtle, N-Triples, RDF/XML, JSON-LD, ...) into a named graph.
 
     Example:
@@ -208,11 +247,12 @@ def load(file: Path, graph_iri: str, store_path: Path) -> None:
 
 
 @click.command()
-@store_option
+@store_or_url_option
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle", "jsonld"]), default="nquads",
               show_default=True, help="nquads, trig and jsonld keep the named graphs; turtle merges them.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
-def export(store_path: Path, fmt: str, output: Path | None) -> None:
+@one_line_errors
+def export(store_path: Path | str, fmt: str, output: Path | None) -> None:
     """Write the whole store as RDF.
 
     Example:
@@ -229,9 +269,10 @@ def export(store_path: Path, fmt: str, output: Path | None) -> None:
 
 
 @click.command()
-@store_option
+@store_or_url_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def stats(store_path: Path, fmt: str) -> None:
+@one_line_errors
+def stats(store_path: Path | str, fmt: str) -> None:
     """Cases, items, outcomes, triples, graphs and a validation summary.
 
     Example:
@@ -252,8 +293,9 @@ def stats(store_path: Path, fmt: str) -> None:
 
 @click.command()
 @click.argument("case_numbers", nargs=-1, required=True)
-@store_option
-def delete(case_numbers: tuple[str, ...], store_path: Path) -> None:
+@store_or_url_option
+@one_line_errors
+def delete(case_numbers: tuple[str, ...], store_path: Path | str) -> None:
     """Remove letters (their graphs and validation reports) from the store by case number.
 
     Example:

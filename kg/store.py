@@ -11,13 +11,16 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kg.errors import KGError
 from kg.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    from kg.remote_store import RemoteStore
 
 DEFAULT_STORE = Path(os.environ.get("KG_STORE", "data"))
 LOCK_NAME = ".kg-write.lock"
@@ -210,6 +213,20 @@ class KGStore:
         """Record store-level facts beside the database."""
         if self.path is not None:
             (self.path / "kg-meta.json").write_text(json.dumps({**self.meta(), **values}, indent=1))
+
+
+#: Either kind of store: a pyoxigraph folder or a SPARQL 1.1 server.
+AnyStore: TypeAlias = "KGStore | RemoteStore"
+
+
+def open_any(spec: str | os.PathLike[str], read_only: bool = False) -> AnyStore:
+    """The store ``spec`` names: an http(s) URL gives a :class:`kg.remote_store.RemoteStore` (the server's base
+    URL), anything else the pyoxigraph store in that folder."""
+    from kg.remote_store import RemoteStore, is_url
+
+    if is_url(spec):
+        return RemoteStore(str(spec))
+    return KGStore(spec, read_only=read_only)
 
 
 def writer_of(path: Path) -> str | None:
