@@ -8,11 +8,11 @@ environment variables), each an absolute URL or a path relative to the base ("."
 KG_REMOTE_TOKEN, when set, is sent as an ``Authorization: Bearer`` header with every request.
 
 Named graphs are written through the Graph Store Protocol: PUT replaces a graph, POST adds to it, DELETE drops
-it. Replacing several graphs is one request per graph, so unlike the on-disk store it is not one transaction;
-a build interrupted half-way is completed by running it again. Store-level facts (the pipeline fingerprint)
-are kept as triples in the ``graph/meta`` named graph. Requests that fail to connect are retried with
-back-off (KG_REMOTE_RETRIES times, default 4: after 0.5, 1, 2 and 4 seconds); a server that stays down, or refuses a request, raises :class:`kg.errors.KGError` with one line
-naming the URL.
+it. A letter's two graphs are replaced together by one SPARQL Update (one transaction on the server); larger
+replacements go graph by graph, and a build interrupted half-way through one is completed by running it
+again. Store-level facts (the pipeline fingerprint) are kept as triples in the ``graph/meta`` named graph. Requests that fail to connect are retried with
+back-off (KG_REMOTE_RETRIES times, default 4: after 0.5, 1, 2 and 4 seconds); a server that stays down, or
+refuses a request, raises :class:`kg.errors.KGError` with one line naming the URL.
 
 Oxigraph server answers a query it cancels at its time limit with ``200`` and the text "The SPARQL operation
 has been cancelled" in the body, so every answer is read whole and checked before it is parsed.
@@ -34,13 +34,14 @@ from rdflib import Graph, URIRef
 
 from kg.errors import KGError
 from kg.namespaces import GRAPH, PREFIXES
-from kg.store import RDF_FORMATS, _python, check_ntriples
+from kg.store import RDF_FORMATS, _python, check_ntriples, graph_update
 
 META_GRAPH = GRAPH["meta"]
 META_SUBJECT = "https://w3id.org/imr-kg/store"
 META_PREDICATE = "https://w3id.org/imr-kg/meta#"
 CANCELLED = b"The SPARQL operation has been cancelled"
 _RESULTS_JSON = "application/sparql-results+json"
+_ONE_UPDATE_BYTES = 2_000_000  # larger replacements go graph by graph
 _NT = "application/n-triples"
 
 
@@ -206,7 +207,12 @@ class RemoteStore:
         return data.decode("utf-8")
 
     def replace_nt(self, graphs: dict[str, str | None]) -> None:
-        """Replace each named graph by N-Triples text (None or empty: drop it), one request per graph."""
+        """Replace each named graph by N-Triples text (None or empty: drop it). Several graphs of moderate size (a
+        letter and its report) go in one SPARQL Update, which the server runs as one transaction; a large graph
+        (the vocabularies) goes by one Graph Store request each."""
+        if len(graphs) > 1 and sum(len(nt or "") for nt in graphs.values()) < _ONE_UPDATE_BYTES:
+            self.update(graph_update(graphs))
+            return
         for name, nt in graphs.items():
             if nt is None or not nt.strip():
                 self.drop_graph(name)
