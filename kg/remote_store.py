@@ -108,7 +108,8 @@ class RemoteStore:
         """
         waits = list(self.retries)
         while True:
-            request = urllib.request.Request(url, data=body, method=method, headers={**self._auth, **(headers or {})})
+            request = urllib.request.Request(url, data=body, method=method,
+                                             headers={"Connection": "close", **self._auth, **(headers or {})})
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                     data = answer.read()

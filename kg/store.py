@@ -226,7 +226,18 @@ def open_any(spec: str | os.PathLike[str], read_only: bool = False) -> AnyStore:
 
     if is_url(spec):
         return RemoteStore(str(spec))
-    return KGStore(spec, read_only=read_only)
+    try:
+        return KGStore(spec, read_only=read_only)
+    except StoreBusy:
+        # A server started with `kg serve --ingest` holds the store: reads go through its SPARQL endpoint.
+        from kg.handoff import serving
+
+        server = serving(Path(spec)) if read_only else None
+        if server is None:
+            raise
+        reader = RemoteStore(server["url"], query="sparql")
+        reader.read_only = True
+        return reader
 
 
 def writer_of(path: Path) -> str | None:

@@ -113,3 +113,14 @@ def test_a_server_that_does_not_take_letters_still_refuses_builds(tmp_path: Path
         assert "kg serve --ingest" in result.stderr
     finally:
         close_app(app)
+
+
+def test_reading_commands_go_through_the_server(served: tuple[Path, str]) -> None:
+    """While the server holds the store, `kg query` and `kg stats` read through its SPARQL endpoint."""
+    store, _ = served
+    result = CliRunner().invoke(cli, ["query", "--store", str(store), "--format", "csv", CASES])
+    assert result.exit_code == 0, result.output
+    assert "CM14-0166055" in result.stdout
+    stats = CliRunner().invoke(cli, ["stats", "--store", str(store)])
+    assert stats.exit_code == 0, stats.output
+    assert "1" in stats.stdout

@@ -108,7 +108,8 @@ def _json_term(term: Any) -> dict[str, str]:
 
 def _write_json(names: list[str], rows: list[list[Any]], truncated: bool) -> bytes:
     bindings = [{n: _json_term(t) for n, t in zip(names, row) if t is not None} for row in rows]
-    return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}, "truncated": truncated},
+    # "truncated" before "results": strict streaming parsers (Oxigraph's) stop reading at the end of the bindings
+    return json.dumps({"head": {"vars": names}, "truncated": truncated, "results": {"bindings": bindings}},
                       ensure_ascii=False).encode("utf-8")
 
 
