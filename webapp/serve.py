@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from flask import Flask
 from waitress.server import create_server
@@ -15,6 +16,7 @@ class ServerThread:
         self.host = host
         self.port = int(self.server.effective_port)  # type: ignore[union-attr]
         self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._idle_sockets = len(getattr(self.server, "_map", ()))  # the listening socket and the wake-up pipe
 
     @property
     def url(self) -> str:
@@ -26,6 +28,12 @@ class ServerThread:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Let the server finish and close its open connections first: closing sockets under the running loop
+        # makes its select() fail in the server's thread.
+        sockets = getattr(self.server, "_map", None)
+        deadline = time.monotonic() + 2
+        while sockets is not None and len(sockets) > self._idle_sockets and time.monotonic() < deadline:
+            time.sleep(0.02)
         self.server.close()
         self.thread.join(timeout=5)
 
