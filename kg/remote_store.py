@@ -34,7 +34,7 @@ from rdflib import Graph, URIRef
 
 from kg.errors import KGError
 from kg.namespaces import GRAPH, PREFIXES
-from kg.store import RDF_FORMATS, _python, check_ntriples, graph_update
+from kg.store import RDF_FORMATS, _python, check_ntriples, count_triples, graph_update
 
 META_GRAPH = GRAPH["meta"]
 META_SUBJECT = "https://w3id.org/imr-kg/store"
@@ -259,9 +259,7 @@ class RemoteStore:
 
     def triple_count(self, graph: URIRef | None = None) -> int:
         """Number of quads, in one named graph or in the whole store (default graph and named graphs)."""
-        where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
-        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
-        return int(rows[0]["n"])
+        return count_triples(self.select, graph)
 
     def dump(self, stream: IO[bytes], fmt: str) -> None:
         """Write the store in an RDF format: quad formats keep the named graphs, triple formats merge them."""

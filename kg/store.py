@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
@@ -82,6 +82,12 @@ def check_ntriples(text: str, what: str) -> None:
             pass
     except (SyntaxError, ValueError) as error:
         raise KGError(f"{what}: not valid N-Triples ({error})") from error
+
+
+def count_triples(select: Callable[[str], list[dict[str, Any]]], graph: URIRef | None = None) -> int:
+    """Number of quads, in one named graph or in the whole store (default graph and named graphs), by a query."""
+    where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+    return int(select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")[0]["n"])
 
 
 def open_store(path: str | os.PathLike[str], writable: bool) -> ox.Store:
@@ -189,9 +195,7 @@ class KGStore:
 
     def triple_count(self, graph: URIRef | None = None) -> int:
         """Number of quads, in one named graph or in the whole store."""
-        where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
-        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
-        return int(rows[0]["n"])
+        return count_triples(self.select, graph)
 
     def dump(self, stream: IO[bytes], fmt: str) -> None:
         """Write the store in an RDF format: quad formats keep the named graphs, triple formats merge them."""
