@@ -106,3 +106,10 @@ def test_several_counts_leave_the_quantity_empty_with_a_warning() -> None:
                          "the left wrist")
     assert facts.quantity is None
     assert any("several counts" in w for w in facts.warnings)
+
+
+def test_the_word_compounded_is_not_an_ingredient() -> None:
+    """"Compounded cream: A/B" lists A and B as the compound's drugs; "compounded cream" alone is the product."""
+    assert read_request("Compounded cream: Flurbiprofen 20%/Lidocaine 5% 180gm").treatment == \
+        "compounded topical (flurbiprofen/lidocaine)"
+    assert read_request("Compounded cream 180gm").treatment_id == "compounded-topical-analgesic"

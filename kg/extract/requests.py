@@ -49,6 +49,7 @@ _DRUG_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|gm|gms|ml|%)(?![a-z])|#\s*
                       r"ointment|lotion|patch(?:es)?|solution|spray|ER|XR|SR|CR)\b", re.IGNORECASE)
 _LOOSE_COUNT_RE = re.compile(rf"\b(?P<n>{_NUM})\s+(?:[a-z/-]+\s+){{0,3}}?{_UNIT_WORD}\b", re.IGNORECASE)
 _AND_BETWEEN_RE = re.compile(r"\band\b|&|;", re.IGNORECASE)
+_COMPOUND = "compounded-topical-analgesic"
 _FORM_UNITS = (("capsule", "capsule"), ("patch", "patch"), ("cream", "unit"), ("gel", "unit"), ("injection", "injection"))
 
 
@@ -92,7 +93,8 @@ def laterality_of(text: str) -> str | None:
 
 def _treatment(request: str, facts: RequestFacts) -> None:
     matches = vocabulary("treatment").find_all(request)
-    drugs = [m for m in matches if m.concept.category == "Pharmaceuticals"]
+    # The words "compounded cream" name the kind of product, not one of its ingredients.
+    drugs = [m for m in matches if m.concept.category == "Pharmaceuticals" and m.concept.id != _COMPOUND]
     if len(drugs) >= 2 and re.search(r"/|\bcompound|\bcream|\bgel|\bointment|\blotion", request, re.IGNORECASE):
         names = "/".join(dict.fromkeys(m.concept.pref_label for m in drugs))
         facts.treatment, facts.category = f"compounded topical ({names})", "Pharmaceuticals"
