@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from multiprocessing import Pool
-from pathlib import Path
 
 from kg.loading import LetterLoader, LoadSummary
 from kg.namespaces import GRAPH
-from kg.pipeline import Processed, file_digest, letter_paths, process_file
+from kg.pipeline import Processed, changed_files, process_files, quiet
 from kg.rdf import mint
 from kg.rdf.vocab_graph import fingerprint, ontology_graph, vocabulary_graph
 from kg.store import AnyStore
@@ -53,26 +51,13 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
     current = fingerprint()
     known = {sha for sha, version in existing.values() if version == current}
     loader = LetterLoader(store, set(existing), strict)
-    todo: list[Path] = []
-    for path in letter_paths(paths):
-        if path.is_file() and file_digest(path) in known:
-            loader.summary.unchanged += 1
-            if progress:
-                progress(None)
-        else:
-            todo.append(path)
-    if jobs > 1 and len(todo) > 1:
-        with Pool(jobs) as pool:
-            for processed in pool.imap(process_file, todo, chunksize=4):
-                loader.take(processed)
-                if progress:
-                    progress(processed)
-    else:
-        for path in todo:
-            processed = process_file(path)
-            loader.take(processed)
-            if progress:
-                progress(processed)
+    report = progress or quiet
+    todo, loader.summary.unchanged = changed_files(paths, known)
+    for _ in range(loader.summary.unchanged):
+        report(None)
+    for processed in process_files(todo, jobs):
+        loader.take(processed)
+        report(processed)
     summary = loader.finish()
     store.set_meta({"fingerprint": current})
     return summary

@@ -7,9 +7,10 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
+from kg.loading import retract
 from kg.rdf import mint
-from kg.summaries import deltas, facts_from_rows, stored_facts_query, update_counts
 from kg.store import AnyStore, KGStore
+from kg.summaries import deltas, update_counts
 from kg.validate import Report, validate_graph
 
 
@@ -48,9 +49,7 @@ def delete_letters(store: AnyStore, case_numbers: Iterable[str]) -> list[str]:
         if not store.has_graph(mint.letter_graph(key)):
             missing.append(number)
             continue
-        removed = facts_from_rows(store.select(stored_facts_query(str(mint.letter_graph(key)))))
-        store.replace_graphs({mint.letter_graph(key): None, mint.validation_graph(key): None})
-        counts = update_counts(store, deltas([], removed))
+        counts = update_counts(store, deltas([], retract(store, key)))
         if counts:
             store.update(counts)
     return missing

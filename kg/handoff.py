@@ -16,13 +16,12 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
-from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
 from kg.errors import KGError
 from kg.loading import LoadSummary
-from kg.pipeline import Processed, file_digest, letter_paths, process_file
+from kg.pipeline import Processed, changed_files, process_files, quiet
 from kg.store import writer_of
 
 SERVE_FILE = "kg-serve.json"
@@ -65,20 +64,19 @@ def serving(store: Path) -> dict[str, Any] | None:
 def build_through_server(paths: Iterable[str | os.PathLike[str]], info: dict[str, Any], jobs: int = 1,
                          progress: Callable[[Processed | None], None] | None = None) -> LoadSummary:
     """Process the letters under ``paths`` here and hand them to the server described by ``info``."""
-    known = stored_digests(info["url"])
+    report = progress or quiet
     summary = LoadSummary()
-    todo: list[Path] = []
-    for path in letter_paths(paths):
-        if path.is_file() and file_digest(path) in known:
-            summary.unchanged += 1
-            if progress:
-                progress(None)
-        else:
-            todo.append(path)
-    for batch in _batches(_processed(todo, jobs, progress)):
+    todo, summary.unchanged = changed_files(paths, stored_digests(info["url"]))
+    for _ in range(summary.unchanged):
+        report(None)
+
+    def reported(processed: Processed) -> Processed:
+        report(processed)
+        return processed
+
+    for batch in _batches(map(reported, process_files(todo, jobs))):
         _merge(summary, _post(info, batch))
     return summary
-
 
 def stored_digests(url: str) -> set[str]:
     """The file digests of the letters the server's store holds under the current pipeline."""
@@ -90,22 +88,6 @@ def stored_digests(url: str) -> set[str]:
                                      headers={"Accept": "application/sparql-results+json", "Connection": "close"})
     answer = _send(request, url)
     return {row["sha"]["value"] for row in answer["results"]["bindings"]}
-
-
-def _processed(todo: list[Path], jobs: int,
-               progress: Callable[[Processed | None], None] | None) -> Iterator[Processed]:
-    def report(processed: Processed) -> Processed:
-        if progress:
-            progress(processed)
-        return processed
-
-    if jobs > 1 and len(todo) > 1:
-        with Pool(jobs) as pool:
-            for processed in pool.imap(process_file, todo, chunksize=4):
-                yield report(processed)
-    else:
-        for path in todo:
-            yield report(process_file(path))
 
 
 def _batches(letters: Iterable[Processed]) -> Iterator[list[dict[str, Any]]]:

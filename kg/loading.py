@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from rdflib import RDF, Graph, Literal, URIRef
@@ -95,9 +95,7 @@ class LetterLoader:
             self._reject(p.source, [line for line in p.problems if ": violation: " in line])
             if stored:
                 self._flush()
-                self.removed += facts_from_rows(
-                    self.writer.select(stored_facts_query(str(mint.letter_graph(p.key)))))
-                self.writer.replace_nt({str(mint.letter_graph(p.key)): None, str(mint.validation_graph(p.key)): None})
+                self.removed += retract(self.writer, p.key)
             return False
         if p.errors:
             self.summary.with_errors.append((p.source, p.errors))
@@ -110,7 +108,7 @@ class LetterLoader:
         if stored:
             self._flush()
             # What the earlier version of the letter counted comes off the outcome counts.
-            self.removed += facts_from_rows(self.writer.select(stored_facts_query(str(mint.letter_graph(p.key)))))
+            self.removed += counted_facts(self.writer, p.key)
             self.writer.replace_nt(dict(graphs))
             if self.existing is None:
                 self.summary.added += 1
@@ -156,6 +154,18 @@ class LetterLoader:
         return self.summary
 
 
+def counted_facts(writer: GraphWriter, key: str) -> list[Fact]:
+    """What the stored version of letter ``key`` added to the outcome counts."""
+    return facts_from_rows(writer.select(stored_facts_query(str(mint.letter_graph(key)))))
+
+
+def retract(writer: GraphWriter, key: str) -> list[Fact]:
+    """Drop letter ``key``'s graphs; returns what it had added to the outcome counts, for them to take off."""
+    removed = counted_facts(writer, key)
+    writer.replace_nt({str(mint.letter_graph(key)): None, str(mint.validation_graph(key)): None})
+    return removed
+
+
 def rejected_iri(source: str) -> URIRef:
     """The node recording why the file at ``source`` was kept out."""
     return URIRef(f"{BASE}rejected/{hashlib.sha256(source.encode()).hexdigest()[:16]}")
@@ -167,7 +177,7 @@ def rejection_graph(source: str, reasons: list[str]) -> Graph:
     graph = Graph()
     graph.add((node, RDF.type, IMR.RejectedLetter))
     graph.add((node, DCTERMS.source, Literal(source)))
-    graph.add((node, PROV.generatedAtTime, Literal(datetime.now(timezone.utc), datatype=XSD.dateTime)))
+    graph.add((node, PROV.generatedAtTime, Literal(datetime.now(UTC), datatype=XSD.dateTime)))
     for reason in reasons:
         graph.add((node, IMR.rejectionReason, Literal(reason)))
     return graph

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import Pool
 from pathlib import Path
 
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-
 from kg.errors import KGError
-from kg.letters import SUPPORTED_SUFFIXES, read_bytes, read_letter
+from kg.letters import SUPPORTED_SUFFIXES, LetterText, read_bytes, read_letter
 from kg.record import CaseRecord
 
-__all__ = ["Processed", "extract_bytes", "extract_file", "extract_files", "letter_paths", "process_file",
-           "process_record"]
+__all__ = ["Processed", "changed_files", "extract_bytes", "extract_file", "extract_files", "letter_paths",
+           "process_file", "process_files", "process_record"]
 
 
 def letter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -34,26 +34,20 @@ def letter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 
 def extract_file(path: str | os.PathLike[str]) -> CaseRecord:
     """Read and extract one letter; a letter that cannot be read still yields a record whose errors say why."""
-    try:
-        letter = read_letter(path)
-    except KGError as error:
-        return CaseRecord(source=str(path), errors=[str(error)])
-    from kg.extract import extract_record  # the extractor's vocabularies load only when a letter is read
-
-    try:
-        return extract_record(letter)
-    except KGError as error:
-        record = CaseRecord(source=str(path), errors=[str(error)], text=letter.text)
-        return record
+    return _extract(lambda: read_letter(path), str(path))
 
 
 def extract_bytes(data: bytes, source: str, suffix: str) -> CaseRecord:
     """Read and extract one letter held in memory (an upload); problems become the record's errors."""
+    return _extract(lambda: read_bytes(data, source, suffix), source)
+
+
+def _extract(read: Callable[[], LetterText], source: str) -> CaseRecord:
     try:
-        letter = read_bytes(data, source, suffix)
+        letter = read()
     except KGError as error:
         return CaseRecord(source=source, errors=[str(error)])
-    from kg.extract import extract_record
+    from kg.extract import extract_record  # the extractor's vocabularies load only when a letter is read
 
     try:
         return extract_record(letter)
@@ -87,6 +81,32 @@ def process_file(path: Path) -> Processed:
     return process_record(record, digest)
 
 
+def process_files(paths: list[Path], jobs: int = 1) -> Iterator[Processed]:
+    """:func:`process_file` over ``paths``, in order, in ``jobs`` worker processes when there is more than one."""
+    if jobs > 1 and len(paths) > 1:
+        with Pool(jobs) as pool:
+            yield from pool.imap(process_file, paths, chunksize=4)
+    else:
+        yield from map(process_file, paths)
+
+
+def quiet(_: Processed | None) -> None:
+    """A progress callback that reports nothing."""
+
+
+def changed_files(paths: Iterable[str | os.PathLike[str]], known: set[str]) -> tuple[list[Path], int]:
+    """The letter files under ``paths`` whose digest is not in ``known`` (already stored under this pipeline),
+    and how many were left out as unchanged."""
+    todo: list[Path] = []
+    unchanged = 0
+    for path in letter_paths(paths):
+        if path.is_file() and file_digest(path) in known:
+            unchanged += 1
+        else:
+            todo.append(path)
+    return todo, unchanged
+
+
 def process_record(record: CaseRecord, digest: str) -> Processed:
     """Map and validate an extracted record: its letter graph and report as N-Triples, and what went wrong."""
     from rdflib import Literal, URIRef
@@ -103,7 +123,7 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     if record.case_number is None or record.text is None:
         return result
     result.key = mint.case_key(record.case_number, record.sha256)
-    graph = record_to_graph(record, datetime.now(timezone.utc))
+    graph = record_to_graph(record, datetime.now(UTC))
     letter = mint.letter_iri(result.key)
     graph.add((letter, IMR.pipelineVersion, Literal(fingerprint())))
     report_iri = URIRef(f"{letter}/validation-report")

@@ -34,7 +34,7 @@ from rdflib import Graph, URIRef
 
 from kg.errors import KGError
 from kg.namespaces import GRAPH, PREFIXES
-from kg.store import RDF_FORMATS, _python, check_ntriples, count_triples, graph_update
+from kg.store import RDF_FORMATS, _python, check_ntriples, count_triples, graph_update, read_rdf_file
 
 META_GRAPH = GRAPH["meta"]
 META_SUBJECT = "https://w3id.org/imr-kg/store"
@@ -238,11 +238,7 @@ class RemoteStore:
 
     def load_file(self, path: str | os.PathLike[str], graph: URIRef) -> int:
         """Load any RDF file into the named graph ``graph``, replacing what it held; returns its triple count."""
-        parsed = Graph()
-        try:
-            parsed.parse(str(path))
-        except Exception as error:  # rdflib raises many parser-specific types
-            raise KGError(f"{path}: not readable as RDF ({error})") from error
+        parsed = read_rdf_file(path)
         nt = parsed.serialize(format="nt")
         check_ntriples(nt, str(path))
         self.replace_nt({str(graph): nt})

@@ -84,6 +84,16 @@ def check_ntriples(text: str, what: str) -> None:
         raise KGError(f"{what}: not valid N-Triples ({error})") from error
 
 
+def read_rdf_file(path: str | os.PathLike[str]) -> Graph:
+    """The triples of an RDF file in any format rdflib reads; KGError naming the file when it cannot."""
+    parsed = Graph()
+    try:
+        parsed.parse(str(path))
+    except Exception as error:  # rdflib raises many parser-specific types
+        raise KGError(f"{path}: not readable as RDF ({error})") from error
+    return parsed
+
+
 def count_triples(select: Callable[[str], list[dict[str, Any]]], graph: URIRef | None = None) -> int:
     """Number of quads, in one named graph or in the whole store (default graph and named graphs), by a query."""
     where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
@@ -167,11 +177,7 @@ class KGStore:
 
     def load_file(self, path: str | os.PathLike[str], graph: URIRef) -> int:
         """Load any RDF file into the named graph ``graph``, replacing what it held; returns its triple count."""
-        parsed = Graph()
-        try:
-            parsed.parse(str(path))
-        except Exception as error:  # rdflib raises many parser-specific types
-            raise KGError(f"{path}: not readable as RDF ({error})") from error
+        parsed = read_rdf_file(path)
         self.replace_graphs({graph: parsed})
         return len(parsed)
 

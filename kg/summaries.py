@@ -28,7 +28,6 @@ _IMR = "https://w3id.org/imr-kg/ontology#"
 _QB = "http://purl.org/linked-data/cube#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 DIMENSIONS = ("all", "category", "treatment", "region", "guideline", "chapter", "specialty")
-_OUTCOMES = {"Upheld": "upheld", "Overturned": "overturned"}
 # One fact: (dimension, value IRI, year or "", outcome "upheld" | "overturned")
 Fact = tuple[str, str, str, str]
 Cell = tuple[str, str, str]
@@ -49,11 +48,11 @@ def record_facts(record: CaseRecord) -> list[Fact]:
                    if m.concept_id]
     facts: list[Fact] = []
     for item in record.items:
-        outcome = _OUTCOMES.get(item.decision or "")
+        outcome = mint.OUTCOME_IDS.get(item.decision or "")
         if outcome is None:
             continue
         values: list[tuple[str, str]] = [("all", DATASET),
-                                          ("category", str(mint.concept_iri("category", _slug(item.category))))]
+                                          ("category", str(mint.category_iri(item.category)))]
         if item.treatment_id:
             values.append(("treatment", str(mint.concept_iri("treatment", item.treatment_id))))
         values += [("region", str(mint.concept_iri("body-region", r))) for r in item.body_region_ids]
@@ -146,7 +145,3 @@ def update_counts(reader: Reader, change: Mapping[Cell, list[int]]) -> str | Non
                        '"Outcomes of disputed items, by dimension and decision year" .')
         operations.append(f"INSERT DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n" + "\n".join(triples) + "\n} }")
     return " ;\n".join(operations)
-
-
-def _slug(label: str) -> str:
-    return label.lower().replace(" ", "-")

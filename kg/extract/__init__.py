@@ -45,12 +45,12 @@ def extract_record(letter: LetterText) -> CaseRecord:
     reviewer = parts.get("reviewer")
     if reviewer is not None:
         read = extract_qualifications if parts.layout == LAYOUT_PROFESSIONAL else extract_specialties
-        mentions, problems = read(parts.body("reviewer"), reviewer.start)
+        body = parts.body("reviewer")
+        mentions, problems = read(body, reviewer.start)
         if mentions:
-            listed = credentials_listed(parts.body("reviewer"))
             _source(record.field_sources, record.fallback_fields, "reviewer_specialties",
-                    "credentials list" if listed else "reviewer statement", False)
-        record.reviewer_licensure = extract_licensure(parts.body("reviewer"))
+                    "credentials list" if credentials_listed(body) else "reviewer statement", False)
+        record.reviewer_licensure = extract_licensure(body)
         record.specialty_mentions = mentions
         record.reviewer_specialties = list(dict.fromkeys(m.label for m in mentions))
         record.warnings.extend(problems)
@@ -59,13 +59,14 @@ def extract_record(letter: LetterText) -> CaseRecord:
 
     summary = parts.get("summary")
     if summary is not None:
-        record.diagnoses, found_by = read_diagnoses(parts.body("summary"), summary.start)
+        body = parts.body("summary")
+        record.diagnoses, found_by = read_diagnoses(body, summary.start)
         record.warnings.extend(f"diagnosis '{d.written}' read as '{d.label}' (spelling corrected)"
                                for d in record.diagnoses if d.written)
         if found_by:
             _source(record.field_sources, record.fallback_fields, "diagnoses", found_by,
                     found_by == DIAGNOSIS_SOURCES[-1])
-        record.prior_treatment_mentions, found_by = read_prior_treatments(parts.body("summary"), summary.start)
+        record.prior_treatment_mentions, found_by = read_prior_treatments(body, summary.start)
         record.prior_treatments = [m.label for m in record.prior_treatment_mentions]
         if found_by:
             _source(record.field_sources, record.fallback_fields, "prior_treatments", found_by,

@@ -68,10 +68,7 @@ def _mtus_citation(flat: str, source: Source, offset: int) -> Citation:
     guideline = source.guideline or vocabulary("guideline").get("mtus")
     topic, pages = None, None
     if source.sections is not None:
-        sections = flat[source.sections[0]:source.sections[1]]
-        if match := _PAGES_RE.search(sections):
-            pages = re.sub(r"\s*[-\u2013]\s*", "-", match["pages"]).replace(" ", "")
-            sections = sections[:match.start()] + " " + sections[match.end():]
+        pages, sections = _take_pages(flat[source.sections[0]:source.sections[1]])
         topic = _clean_topic(sections) or None
     a, b = source.span
     return Citation(
@@ -134,13 +131,18 @@ def _parts(flat: str, start: int) -> list[Span]:
     return spans
 
 
+def _take_pages(words: str) -> tuple[str | None, str]:
+    """The pages cited in ``words`` ("pg. 60-62" → "60-62"), and the words without them."""
+    match = _PAGES_RE.search(words)
+    if match is None:
+        return None, words
+    pages = re.sub(r"\s*[-\u2013]\s*", "-", match["pages"]).replace(" ", "")
+    return pages, words[:match.start()] + " " + words[match.end():]
+
+
 def _parse_part(part: str, span: Span, previous: Citation | None) -> Citation | None:
     text = part.strip(_TRIM)
-    body = _NON_MTUS_RE.sub(" ", text)
-    pages = None
-    if match := _PAGES_RE.search(body):
-        pages = re.sub(r"\s*[-\u2013]\s*", "-", match["pages"]).replace(" ", "")
-        body = body[:match.start()] + " " + body[match.end():]
+    pages, body = _take_pages(_NON_MTUS_RE.sub(" ", text))
     # The edition is read first but left in place: "ACOEM ..., 3rd ed." names the third edition, a guideline of
     # its own, and must be matched whole.
     edition = None

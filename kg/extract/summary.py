@@ -122,15 +122,18 @@ def _first_statement(flat: str) -> list[tuple[int, re.Match[str]]]:
     """The first diagnosis statement of the most explicit family that has one (none when negated), with the
     family's number; the claim a narrative summary opens with ("has filed a claim for chronic low back pain")
     names a condition too, and joins the statement found."""
-    firsts = [next(((family, m) for m in pattern.finditer(flat)
-                    if not _NEGATED_RE.search(flat, max(0, m.start() - 40), m.start())), None)
-              for family, pattern in enumerate(_DIAGNOSIS_RES)]
-    found = [f for f in firsts if f is not None]
-    if not found:
+    best = next(((family, match) for family in range(len(_DIAGNOSIS_RES))
+                 if (match := _first_unnegated(flat, family)) is not None), None)
+    if best is None:
         return []
-    claim = firsts[-1]
-    chosen = [found[0]] + ([claim] if claim is not None and claim is not found[0] else [])
-    return sorted(chosen, key=lambda f: f[1].start())
+    claim_family = len(_DIAGNOSIS_RES) - 1
+    claim = _first_unnegated(flat, claim_family) if best[0] != claim_family else None
+    return sorted([best] + ([(claim_family, claim)] if claim else []), key=lambda f: f[1].start())
+
+
+def _first_unnegated(flat: str, family: int) -> re.Match[str] | None:
+    return next((m for m in _DIAGNOSIS_RES[family].finditer(flat)
+                 if not _NEGATED_RE.search(flat, max(0, m.start() - 40), m.start())), None)
 
 
 def _diagnosis(written: str, span: tuple[int, int]) -> Diagnosis:

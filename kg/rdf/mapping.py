@@ -12,7 +12,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
 from kg.namespaces import IMR, bind_prefixes
-from kg.synth.marker import is_synthetic
+from kg.synthetic import is_synthetic
 from kg.rdf import mint
 from kg.record import CaseRecord, Citation, Item, Span
 
@@ -25,7 +25,6 @@ _EVENTS = (
     ("ur_denial_date", "utilization-review", IMR.utilizationReview, IMR.UtilizationReview, IMR.denialDate),
 )
 _PRIORITIES = {"Standard": IMR.Standard, "Expedited": IMR.Expedited}
-_OUTCOMES = {"Upheld": "upheld", "Overturned": "overturned"}
 
 
 class _Builder:
@@ -152,7 +151,7 @@ def _item(b: _Builder, number: int, item: Item) -> None:
     b.add(node, IMR.treatmentLabel, Literal(item.treatment) if item.treatment else None)
     if item.treatment_id:
         b.add(node, IMR.treatment, mint.concept_iri("treatment", item.treatment_id))
-    b.add(node, IMR.category, mint.concept_iri("category", _slug(item.category)))
+    b.add(node, IMR.category, mint.category_iri(item.category))
     for k, region in enumerate(item.body_region_ids, 1):
         concept = mint.concept_iri("body-region", region)
         b.add(node, IMR.bodyRegion, concept)
@@ -165,8 +164,7 @@ def _item(b: _Builder, number: int, item: Item) -> None:
     for prop, value in ((IMR.unit, item.unit), (IMR.frequency, item.frequency), (IMR.duration, item.duration),
                         (IMR.rationale, item.rationale)):
         b.add(node, prop, Literal(value) if value else None)
-    if item.decision in _OUTCOMES:
-        b.add(node, IMR.outcome, mint.concept_iri("outcome", _OUTCOMES[item.decision]))
+    b.add(node, IMR.outcome, mint.outcome_iri(item.decision))
     b.evidence(node, IMR.rationaleEvidence, item.rationale_span, node, "span/rationale")
     for role, name, citations in ((IMR.ClaimsAdministrator, "claims-administrator", item.claims_administrator_guideline),
                                   (IMR.IMRReviewer, "reviewer", item.reviewer_guideline)):
@@ -212,7 +210,3 @@ def _decimal(value: float | int) -> str:
     """The canonical xsd:decimal form: 24 → "24.0", 0.5 → "0.5"."""
     text = repr(float(value))
     return text if "e" not in text else f"{value:f}"
-
-
-def _slug(label: str) -> str:
-    return label.lower().replace(" ", "-")

@@ -48,6 +48,20 @@ def concept_iri(scheme: str, concept_id: str) -> URIRef:
     return VOCAB[f"{scheme}/{concept_id}"]
 
 
+def category_iri(category: str) -> URIRef:
+    """A treatment category by its label, e.g. ``category_iri("Physical Medicine")``."""
+    return concept_iri("category", category.lower().replace(" ", "-"))
+
+
+def outcome_iri(decision: str | None) -> URIRef | None:
+    """The outcome concept of a decision ("Upheld" or "Overturned"), or None for anything else."""
+    outcome = OUTCOME_IDS.get(decision or "")
+    return concept_iri("outcome", outcome) if outcome else None
+
+
+OUTCOME_IDS = {"Upheld": "upheld", "Overturned": "overturned"}
+
+
 def icd10_iri(code: str) -> URIRef:
     """An ICD-10-CM code, block ("M50-M54") or chapter ("chapter-13")."""
     return ICD10CM[quote(code, safe="-.")]

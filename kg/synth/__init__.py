@@ -17,7 +17,7 @@ from typing import Any
 
 from kg.synth.cases import Case, draw_case, overturn_probabilities
 from kg.synth.layouts import build
-from kg.synth.marker import CASE_PREFIX, MARKER, is_synthetic
+from kg.synthetic import CASE_PREFIX, MARKER, is_synthetic
 from kg.synth.pdf import write_pdf
 from kg.synth.render import markdown, page, text
 from kg.synth.tables import CATEGORY_SHARES, FORMAT_SHARES, LAYOUT_SHARES

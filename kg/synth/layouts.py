@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kg.synth import citations, prose
 from kg.synth.cases import Case
 from kg.synth.items import Item
-from kg.synth.marker import MARKER
+from kg.synthetic import MARKER
 
 
 @dataclass

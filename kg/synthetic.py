@@ -1,4 +1,5 @@
-"""The mark every synthetic letter carries, and the test for it (no other imports, so any stage may use it).
+"""The mark every synthetic letter (from `kg synth`) carries, and the test for it; no other imports, so the
+mapping can ask without loading the generator.
 
 A synthetic letter's text opens with :data:`MARKER` and its case number lies in the reserved range
 ``CM99-xxxxxxx``, which real IMR case numbers (CM13- to CM2x-) never reach.
