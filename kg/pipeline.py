@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -108,35 +109,44 @@ def changed_files(paths: Iterable[str | os.PathLike[str]], known: set[str]) -> t
 
 
 def process_record(record: CaseRecord, digest: str) -> Processed:
-    """Map and validate an extracted record: its letter graph and report as N-Triples, and what went wrong."""
+    """Map and validate an extracted record: its letter graph and report as N-Triples, and what went wrong.
+
+    The triples go straight to N-Triples text, which the validator reads and the store loads; no rdflib
+    Graph is built for a letter that conforms.
+    """
     from rdflib import Literal, URIRef
 
     from kg.namespaces import IMR
     from kg.rdf import mint
-    from kg.rdf.mapping import record_to_graph
+    from kg.rdf.mapping import record_triples
+    from kg.rdf.ntriples import ntriples
     from kg.rdf.vocab_graph import fingerprint
     from kg.summaries import record_facts
-    from kg.validate import validate_graph
+    from kg.validate import validate_ntriples
 
     result = Processed(source=record.source, sha256=digest, case_number=record.case_number,
                        errors=list(record.errors))
     if record.case_number is None or record.text is None:
         return result
     result.key = mint.case_key(record.case_number, record.sha256)
-    graph = record_to_graph(record, datetime.now(UTC))
+    triples = record_triples(record, datetime.now(UTC))
     letter = mint.letter_iri(result.key)
-    graph.add((letter, IMR.pipelineVersion, Literal(fingerprint())))
+    triples.append((letter, IMR.pipelineVersion, Literal(fingerprint())))
+    result.letter_nt = ntriples(triples)
     report_iri = URIRef(f"{letter}/validation-report")
-    report = validate_graph(graph, report_iri)
+    report = validate_ntriples(result.letter_nt, triples, report_iri)
     report.graph.add((letter, IMR.validationReport, report_iri))
-    result.letter_nt = graph.serialize(format="nt")
-    result.report_nt = report.graph.serialize(format="nt")
+    # Blank nodes of the report are labelled after the letter, so that many reports can share one load.
+    result.report_nt = ntriples(report.graph, blank_prefix=_BLANK_UNSAFE.sub("", result.key) + "x")
     result.conforms = report.conforms
     result.violations = len(report.violations)
     result.problems = report.text(record.case_number).splitlines() if report.problems else []
     result.icd10 = [d.icd10 for d in record.diagnoses if d.icd10]
     result.facts = [list(fact) for fact in record_facts(record)]
     return result
+
+
+_BLANK_UNSAFE = re.compile(r"[^A-Za-z0-9]")
 
 
 def file_digest(path: Path) -> str:

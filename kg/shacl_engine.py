@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from rdflib import Graph, Literal
+from rdflib.term import Node
 
 ENGINES = ("turbo", "pyshacl")
 DEFAULT_ENGINE = "turbo"
@@ -74,7 +76,32 @@ def run(data: Graph, shapes: Graph, engine: str | None = None) -> tuple[bool, Gr
     return _run_pyshacl(data, shapes)
 
 
-def has_ill_typed_literal(data: Graph) -> bool:
+def run_ntriples(text: str, triples: Iterable[tuple[Node, Node, Node]], shapes: Graph,
+                 engine: str | None = None) -> tuple[bool, Graph]:
+    """:func:`run` for a graph held as N-Triples ``text`` and as the same ``triples``.
+
+    pyshacl-turbo reads the text itself, with no rdflib Graph built; an rdflib Graph is made from
+    ``triples`` only when pyshacl has to decide (as in :func:`run`).
+    """
+    triples = list(triples)
+    if engine_in_use(engine) == "turbo" and not has_ill_typed_literal(triples):
+        from pyshacl_turbo.rdf import Input
+
+        try:
+            conforms, report = _run_turbo(Input(text, "nt", None, {}, {}), shapes)
+        except Exception as error:  # as in run(): the reference engine decides
+            _log.warning("pyshacl-turbo failed (%s); validating this graph with pyshacl",
+                         " ".join(str(error).split())[:200])
+        else:
+            if conforms:
+                return conforms, report
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return _run_pyshacl(graph, shapes)
+
+
+def has_ill_typed_literal(data: Iterable[tuple[Node, Node, Node]]) -> bool:
     """True when a literal's text is not a value of its datatype for rdflib ("2014-02-30"^^xsd:date)."""
     return any(isinstance(o, Literal) and o.ill_typed for _, _, o in data)
 
@@ -87,7 +114,7 @@ def _run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     return bool(conforms), report
 
 
-def _run_turbo(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+def _run_turbo(data: Any, shapes: Graph) -> tuple[bool, Graph]:
     conforms, report, _ = _program(shapes).validate(data, inference="none", allow_warnings=True)
     if not isinstance(report, Graph):
         raise TypeError(f"pyshacl-turbo returned a {type(report).__name__}, not a report graph")
@@ -122,4 +149,4 @@ def _turbo() -> Any:
 
 
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "ENGINE_VARIABLE", "engine_in_use", "has_ill_typed_literal",
-           "requested_engine", "run"]
+           "requested_engine", "run", "run_ntriples"]

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kg.errors import KGError
+from kg.rdf.ntriples import nquads
 from kg.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -168,8 +169,12 @@ class KGStore:
         self.store.update(graph_update(graphs))
 
     def add_new(self, items: list[tuple[str, str]]) -> None:
-        """Add named graphs not in the store yet, as (graph IRI, N-Triples text), in bulk."""
-        self.bulk_add((URIRef(name), nt) for name, nt in items)
+        """Add named graphs not in the store yet, as (graph IRI, N-Triples text), in bulk: one N-Quads
+        document handed to the store's bulk loader, with no Python object per quad. Blank node labels must
+        differ between the graphs (the pipeline labels them after the letter)."""
+        document = "".join(nquads(nt, name) for name, nt in items if nt)
+        if document:
+            self.store.bulk_load(document.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
 
     def bulk_add(self, items: Iterable[tuple[URIRef, Graph | str]]) -> None:
         """Add many new named graphs fast (graphs not in the store yet), as rdflib graphs or N-Triples text."""

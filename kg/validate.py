@@ -7,7 +7,7 @@ with an ill-typed literal: the cases where the engines were found to differ (see
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,7 +26,7 @@ from rdflib.term import Identifier, Node
 from kg.errors import ValidationFailure
 from kg.namespaces import IMR, bind_prefixes
 from kg.paths import SHAPES_DIR
-from kg.shacl_engine import ENGINES, engine_in_use, run
+from kg.shacl_engine import ENGINES, engine_in_use, run, run_ntriples
 
 SHAPES_FILE = SHAPES_DIR / "imr.shapes.ttl"
 
@@ -114,11 +114,31 @@ def validate_graph(data: Graph, report_iri: URIRef | None = None, *, engine: str
         conforms, results = run(data, shapes_graph(), name)
     except Exception as error:  # the engines raise their own and rdflib errors alike
         raise ValidationFailure(f"SHACL validation could not run: {error}") from error
-    graph = bind_prefixes(Graph(bind_namespaces="none"))
-    for triple in results:
-        graph.add(triple)
-    if report_iri is not None:
-        graph = _rename(graph, next(iter(graph.subjects(RDF.type, SH.ValidationReport)), None), report_iri)
+    return _report(bool(conforms), results, report_iri)
+
+
+def validate_ntriples(text: str, triples: Iterable[tuple[Node, Node, Node]], report_iri: URIRef | None = None,
+                      *, engine: str | None = None) -> Report:
+    """:func:`validate_graph` for a letter held as N-Triples ``text`` and the same ``triples`` (what the
+    pipeline has): pyshacl-turbo reads the text, and no rdflib Graph is built unless pyshacl must run."""
+    name = engine_in_use(engine)
+    try:
+        conforms, results = run_ntriples(text, triples, shapes_graph(), name)
+    except Exception as error:
+        raise ValidationFailure(f"SHACL validation could not run: {error}") from error
+    return _report(bool(conforms), results, report_iri, prefixes=False)
+
+
+def _report(conforms: bool, results: Graph, report_iri: URIRef | None, prefixes: bool = True) -> Report:
+    """The engine's report graph with the report renamed, constraints named and messages filled in
+    (``prefixes``: bind the project's prefixes, for reports that will be shown as Turtle)."""
+    graph = Graph(bind_namespaces="none")
+    if prefixes:
+        bind_prefixes(graph)
+    old = next(iter(results.subjects(RDF.type, SH.ValidationReport)), None) if report_iri is not None else None
+    for s, p, o in results:
+        graph.add((report_iri if old is not None and s == old else s, p,
+                   report_iri if old is not None and o == old else o))
     problems = []
     for node in list(graph.objects(None, SH.result)):
         problem = _problem(graph, node)
@@ -127,7 +147,7 @@ def validate_graph(data: Graph, report_iri: URIRef | None = None, *, engine: str
             graph.set((node, SH.resultMessage, Literal(problem.message)))  # with its placeholders filled
         problems.append(problem)
     problems.sort(key=lambda p: (p.severity != "Violation", p.focus, p.path or "", p.message))
-    return Report(bool(conforms), graph, problems)
+    return Report(conforms, graph, problems)
 
 
 def _problem(graph: Graph, node: Node) -> Problem:
@@ -179,15 +199,6 @@ def _path_text(graph: Graph, path: object) -> str | None:
     return None
 
 
-def _rename(graph: Graph, old: object, new: URIRef) -> Graph:
-    if old is None:
-        return graph
-    renamed = bind_prefixes(Graph(bind_namespaces="none"))
-    for s, p, o in graph:
-        renamed.add((new if s == old else s, p, new if o == old else o))
-    return renamed
-
-
 def _field(path: str | None) -> str | None:
     """The local names of a problem's path: "caseNumber", or "injury/dateOfInjury" for a sequence path."""
     if path is None:
@@ -205,4 +216,4 @@ def _short(term: object) -> str | None:
     return text
 
 
-__all__ = ["ENGINES", "Problem", "Report", "engine_in_use", "shapes_graph", "validate_graph"]
+__all__ = ["ENGINES", "Problem", "Report", "engine_in_use", "shapes_graph", "validate_graph", "validate_ntriples"]

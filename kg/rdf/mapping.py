@@ -1,4 +1,7 @@
-"""CaseRecord → rdflib Graph under the imr ontology: a pure function, no I/O.
+"""CaseRecord → triples under the imr ontology: pure functions, no I/O.
+
+:func:`record_triples` gives the triples in order (the pipeline writes them straight to N-Triples);
+:func:`record_to_graph` puts them in an rdflib Graph for code that wants one.
 
 Every fact node is derived from the letter (``prov:wasDerivedFrom``) and points to the text span
 it was read from (``imr:evidence`` → ``imr:TextSpan`` with offsets into the letter's stored text).
@@ -14,6 +17,7 @@ from rdflib.namespace import DCTERMS, PROV
 from kg.namespaces import IMR, bind_prefixes
 from kg.synthetic import is_synthetic
 from kg.rdf import mint
+from kg.rdf.ntriples import Triple
 from kg.record import CaseRecord, Citation, Item, Span
 
 _FORMATS = {"markdown": "text/markdown", "text": "text/plain", "html": "text/html", "pdf": "application/pdf"}
@@ -28,20 +32,20 @@ _PRIORITIES = {"Standard": IMR.Standard, "Expedited": IMR.Expedited}
 
 
 class _Builder:
-    """Adds one record's triples to a graph; holds the letter IRI every fact derives from."""
+    """Collects one record's triples (each once, in the order made); holds the letter IRI every fact derives from."""
 
     def __init__(self, record: CaseRecord, extracted_at: datetime | None) -> None:
         self.record = record
         self.key = mint.case_key(record.case_number, record.sha256)
         self.case = mint.case_iri(self.key)
         self.letter = mint.letter_iri(self.key)
-        self.graph = bind_prefixes(Graph(bind_namespaces="none"))
+        self.triples: dict[Triple, None] = {}
         self.extracted_at = extracted_at
 
     def add(self, s: URIRef | BNode, p: URIRef, o: object) -> None:
         if o is None:
             return
-        self.graph.add((s, p, o if isinstance(o, (URIRef, BNode, Literal)) else Literal(o)))
+        self.triples[(s, p, o if isinstance(o, (URIRef, BNode, Literal)) else Literal(o))] = None
 
     def fact(self, node: URIRef, cls: URIRef, span: Span | None, label: str | None = None) -> None:
         self.add(node, RDF.type, cls)
@@ -67,7 +71,15 @@ class _Builder:
 
 
 def record_to_graph(record: CaseRecord, extracted_at: datetime | None = None) -> Graph:
-    """The triples of one letter's record (to be stored in the letter's own named graph)."""
+    """The triples of one letter's record (to be stored in the letter's own named graph), as a Graph."""
+    graph = bind_prefixes(Graph(bind_namespaces="none"))
+    for triple in record_triples(record, extracted_at):
+        graph.add(triple)
+    return graph
+
+
+def record_triples(record: CaseRecord, extracted_at: datetime | None = None) -> list[Triple]:
+    """The triples of one letter's record, each once, in a stable order."""
     b = _Builder(record, extracted_at)
     _letter(b)
     _case(b)
@@ -87,7 +99,7 @@ def record_to_graph(record: CaseRecord, extracted_at: datetime | None = None) ->
             b.add(node, IMR.treatment, mint.concept_iri("treatment", mention.concept_id))
     for number, item in enumerate(record.items, 1):
         _item(b, number, item)
-    return b.graph
+    return list(b.triples)
 
 
 def _letter(b: _Builder) -> None:
