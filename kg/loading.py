@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, PROV, XSD
 from kg.namespaces import BASE, GRAPH, IMR
 from kg.pipeline import Processed
 from kg.rdf import mint
-from kg.summaries import Fact, deltas, facts_from_rows, stored_facts_query, update_counts
+from kg.summaries import Cell, Fact, accumulate, facts_from_rows, stored_facts_query, update_counts
 
 REJECTED_GRAPH = GRAPH["rejected"]
 ICD10_GRAPH = GRAPH["icd10cm"]
@@ -81,8 +81,8 @@ class LetterLoader:
         self.read: list[str] = []
         self.rejections: list[tuple[str, list[str]]] = []
         self.icd10: set[str] = set()
-        self.added: list[Fact] = []
-        self.removed: list[Fact] = []
+        self.change: dict[Cell, list[int]] = {}  # outcome counts not yet written
+        self.unwritten = 0  # letters taken since the last flush
 
     def take(self, p: Processed) -> bool:
         """Load (or keep out) one processed letter; True when it went into the store."""
@@ -95,7 +95,7 @@ class LetterLoader:
             self._reject(p.source, [line for line in p.problems if ": violation: " in line])
             if stored:
                 self._flush()
-                self.removed += retract(self.writer, p.key)
+                accumulate(self.change, (), retract(self.writer, p.key))
             return False
         if p.errors:
             self.summary.with_errors.append((p.source, p.errors))
@@ -104,23 +104,26 @@ class LetterLoader:
         elif p.problems:
             self.summary.with_warnings.append((p.source, p.problems))
         graphs = {str(mint.letter_graph(p.key)): p.letter_nt, str(mint.validation_graph(p.key)): p.report_nt}
-        self.added += [(d, v, y, o) for d, v, y, o in p.facts]
+        facts = [(d, v, y, o) for d, v, y, o in p.facts]
         if stored:
             self._flush()
             # What the earlier version of the letter counted comes off the outcome counts.
-            self.removed += counted_facts(self.writer, p.key)
+            earlier = counted_facts(self.writer, p.key)
             self.writer.replace_nt(dict(graphs))
+            accumulate(self.change, facts, earlier)
             if self.existing is None:
                 self.summary.added += 1
             else:
                 self.summary.replaced += 1
         else:
             self.pending += list(graphs.items())
+            accumulate(self.change, facts)
             self.summary.added += 1
-            if len(self.pending) >= 2 * _BULK:
-                self._flush()
         self.keys_this_run.add(p.key)
         self.icd10.update(p.icd10)
+        self.unwritten += 1
+        if self.unwritten >= _BULK:
+            self._flush()
         return True
 
     def reject(self, source: str, reasons: list[str]) -> None:
@@ -133,9 +136,17 @@ class LetterLoader:
         self.rejections.append((source, reasons))
 
     def _flush(self) -> None:
+        """Write the pending new letters, then what the letters taken since the last flush change in the
+        outcome counts: the counts follow the letters batch by batch, and memory holds one batch whatever
+        the corpus size."""
         if self.pending:
             self.writer.add_new(self.pending)
             self.pending = []
+        counts = update_counts(self.writer, {cell: c for cell, c in self.change.items() if any(c)})
+        if counts:
+            self.writer.update(counts)
+        self.change = {}
+        self.unwritten = 0
 
     def finish(self) -> LoadSummary:
         """Write what is still pending, the rejections and the ICD-10-CM concepts the letters use."""
@@ -147,10 +158,6 @@ class LetterLoader:
             operations.append(_insert(str(ICD10_GRAPH), icd10_graph(sorted(self.icd10)).serialize(format="nt")))
         if operations:
             self.writer.update(" ;\n".join(operations))
-        counts = update_counts(self.writer, deltas(self.added, self.removed))
-        if counts:
-            self.writer.update(counts)
-        self.added, self.removed = [], []
         return self.summary
 
 

@@ -14,7 +14,6 @@ counts stay exact without ever being recomputed from all letters.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -95,13 +94,21 @@ def facts_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Fact]:
 
 def deltas(added: Iterable[Fact], removed: Iterable[Fact] = ()) -> dict[Cell, list[int]]:
     """Per cell, the change in [items, upheld, overturned]."""
-    change: dict[Cell, list[int]] = defaultdict(lambda: [0, 0, 0])
+    change: dict[Cell, list[int]] = {}
+    accumulate(change, added, removed)
+    return {cell: counts for cell, counts in change.items() if any(counts)}
+
+
+def accumulate(change: dict[Cell, list[int]], added: Iterable[Fact], removed: Iterable[Fact] = ()) -> None:
+    """Add the facts of ``added`` to ``change`` and take off those of ``removed`` (a running total whose size
+    is the number of cells touched, not of letters)."""
     for sign, facts in ((1, added), (-1, removed)):
         for dimension, value, year, outcome in facts:
-            cell = change[(dimension, value, year)]
+            cell = change.get((dimension, value, year))
+            if cell is None:
+                cell = change[(dimension, value, year)] = [0, 0, 0]
             cell[0] += sign
             cell[1 if outcome == "upheld" else 2] += sign
-    return {cell: counts for cell, counts in change.items() if any(counts)}
 
 
 def observation_iri(cell: Cell) -> str:
