@@ -135,7 +135,9 @@ class IMR(DefinedNamespace):
     dimension: URIRef  # The dimension an outcome-count observation is cut by.
     dimensionValue: URIRef  # The concept an outcome-count observation counts.
     year: URIRef  # The decision year an outcome-count observation counts.
-    items: URIRef  # Decided items counted by an observation.
+    items: URIRef  # Items counted by an observation (outcome counts: the decided ones).
+    cases: URIRef  # Cases counted by a case-count observation.
+    diagnoses: URIRef  # Diagnoses in the chapter, counted by a case-count observation.
     upheld: URIRef  # Of those, upheld.
     overturned: URIRef  # Of those, overturned.
     edition: URIRef  # The cited guideline's edition: an MTUS document's year or "3rd edition".

@@ -8,8 +8,16 @@ One observation per (dimension, concept, decision year) in the ``graph/summaries
         imr:dimension "category" ; imr:dimensionValue cat:pharmaceuticals ; imr:year 2016 ;
         imr:items 10 ; imr:upheld 9 ; imr:overturned 1 .
 
-The dimension "all" (value: the dataset itself) counts every item. A letter adds its items' counts when it is
-loaded; a letter replaced first takes off what its earlier version added (read from its stored graph), so the
+The dimension "all" (value: the dataset itself) counts every item.
+
+A second dataset counts cases: per body region named in a case's items ("case-region": cases and items) and per
+ICD-10-CM chapter of a case's diagnoses ("case-chapter": cases and diagnoses), by decision year:
+
+    <summary/case-region/body-region-lumbar-spine/2016> a qb:Observation ; qb:dataSet <summary/cases> ;
+        imr:dimension "case-region" ; imr:dimensionValue region:lumbar-spine ; imr:year 2016 ;
+        imr:cases 40 ; imr:items 52 .
+
+A letter adds its counts when it is loaded; a letter replaced first takes off what its earlier version added (read from its stored graph), so the
 counts stay exact without ever being recomputed from all letters.
 """
 from __future__ import annotations
@@ -23,13 +31,20 @@ from kg.record import CaseRecord
 
 SUMMARY_GRAPH = GRAPH["summaries"]
 DATASET = f"{BASE}summary/outcomes"
+CASES_DATASET = f"{BASE}summary/cases"
 _IMR = "https://w3id.org/imr-kg/ontology#"
 _QB = "http://purl.org/linked-data/cube#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 DIMENSIONS = ("all", "category", "treatment", "region", "guideline", "chapter", "specialty")
-# One fact: (dimension, value IRI, year or "", outcome "upheld" | "overturned")
+CASE_DIMENSIONS = ("case-region", "case-chapter")
+OUTCOMES = ("upheld", "overturned")
+# What each dataset's observations count (imr: properties), the first deciding whether a cell still exists.
+MEASURES = {DATASET: ("items", "upheld", "overturned"), CASES_DATASET: ("cases", "items", "diagnoses")}
+# One fact: (dimension, value IRI, year or "", what it adds one to): an outcome ("upheld" | "overturned",
+# which adds one item too) for the outcome dimensions; "cases", "items" or "diagnoses" for the case dimensions.
 Fact = tuple[str, str, str, str]
 Cell = tuple[str, str, str]
+Counts = dict[str, int]
 
 
 class Reader(Protocol):
@@ -41,12 +56,19 @@ class Reader(Protocol):
 
 
 def record_facts(record: CaseRecord) -> list[Fact]:
-    """What one letter adds to the counts: a fact per decided item and dimension value."""
+    """What one letter adds to the counts: a fact per decided item and dimension value, and the case counts
+    by body region and ICD-10-CM chapter."""
+    from kg.vocab.icd10_chapters import chapter_of
+
     year = (record.decision_date or "")[:4]
     specialties = [str(mint.concept_iri("specialty", m.concept_id)) for m in record.specialty_mentions
                    if m.concept_id]
     facts: list[Fact] = []
+    regions: set[str] = set()
     for item in record.items:
+        item_regions = [str(mint.concept_iri("body-region", r)) for r in dict.fromkeys(item.body_region_ids)]
+        facts += [("case-region", region, year, "items") for region in item_regions]
+        regions.update(item_regions)
         outcome = mint.OUTCOME_IDS.get(item.decision or "")
         if outcome is None:
             continue
@@ -54,61 +76,92 @@ def record_facts(record: CaseRecord) -> list[Fact]:
                                           ("category", str(mint.category_iri(item.category)))]
         if item.treatment_id:
             values.append(("treatment", str(mint.concept_iri("treatment", item.treatment_id))))
-        values += [("region", str(mint.concept_iri("body-region", r))) for r in item.body_region_ids]
+        values += [("region", region) for region in item_regions]
         cited = item.reviewer_guideline
         values += [("guideline", str(mint.concept_iri("guideline", c.guideline_id))) for c in cited if c.guideline_id]
         values += [("chapter", str(mint.concept_iri("guideline", c.chapter_id))) for c in cited if c.chapter_id]
         values += [("specialty", s) for s in specialties]
         facts += [(dimension, value, year, outcome) for dimension, value in dict.fromkeys(values)]
+    facts += [("case-region", region, year, "cases") for region in sorted(regions)]
+    chapters: set[str] = set()
+    for diagnosis in record.diagnoses:
+        chapter = chapter_of(diagnosis.icd10) if diagnosis.icd10 else None
+        if chapter is not None:
+            value = str(mint.icd10_iri(f"chapter-{chapter}"))
+            facts.append(("case-chapter", value, year, "diagnoses"))
+            chapters.add(value)
+    facts += [("case-chapter", chapter, year, "cases") for chapter in sorted(chapters)]
     return facts
 
 
 def stored_facts_query(letter_graph: str) -> str:
-    """A SELECT giving the facts an already stored letter added (from its own graph only)."""
+    """A SELECT giving the facts an already stored letter added (from its own graph, and the ICD-10-CM graph
+    for the chapters of its codes). ?thing is what a fact counts (an item, a diagnosis, or the case)."""
     g = f"<{letter_graph}>"
     return f"""PREFIX imr: <{_IMR}>
-SELECT DISTINCT ?item ?dimension ?value ?year ?outcome WHERE {{
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
   GRAPH {g} {{
-    ?case imr:disputedItem ?item . ?item imr:outcome ?o .
+    ?case a imr:Case .
     OPTIONAL {{ ?case imr:decisionDate ?date }}
-    {{ BIND("all" AS ?dimension) BIND(<{DATASET}> AS ?value) }}
-    UNION {{ ?item imr:category ?value BIND("category" AS ?dimension) }}
-    UNION {{ ?item imr:treatment ?value BIND("treatment" AS ?dimension) }}
-    UNION {{ ?item imr:bodyRegion ?value BIND("region" AS ?dimension) }}
-    UNION {{ ?item imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?value
-             BIND("guideline" AS ?dimension) }}
-    UNION {{ ?item imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:chapter ?value
-             BIND("chapter" AS ?dimension) }}
-    UNION {{ ?case imr:reviewerSpecialty ?value BIND("specialty" AS ?dimension) }}
+    {{
+      ?case imr:disputedItem ?thing . ?thing imr:outcome ?o .
+      BIND(STRAFTER(STR(?o), "outcome/") AS ?outcome)
+      {{ BIND("all" AS ?dimension) BIND(<{DATASET}> AS ?value) }}
+      UNION {{ ?thing imr:category ?value BIND("category" AS ?dimension) }}
+      UNION {{ ?thing imr:treatment ?value BIND("treatment" AS ?dimension) }}
+      UNION {{ ?thing imr:bodyRegion ?value BIND("region" AS ?dimension) }}
+      UNION {{ ?thing imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?value
+               BIND("guideline" AS ?dimension) }}
+      UNION {{ ?thing imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:chapter ?value
+               BIND("chapter" AS ?dimension) }}
+      UNION {{ ?case imr:reviewerSpecialty ?value BIND("specialty" AS ?dimension) }}
+    }}
+    UNION {{ ?case imr:disputedItem ?thing . ?thing imr:bodyRegion ?value
+             BIND("case-region" AS ?dimension) BIND("items" AS ?outcome) }}
+    UNION {{ ?case imr:disputedItem/imr:bodyRegion ?value BIND(?case AS ?thing)
+             BIND("case-region" AS ?dimension) BIND("cases" AS ?outcome) }}
+    UNION {{ ?case imr:diagnosis ?thing . ?thing imr:icd10Code ?code
+             BIND("case-chapter" AS ?dimension) BIND("diagnoses" AS ?outcome) }}
+    UNION {{ ?case imr:diagnosis/imr:icd10Code ?code BIND(?case AS ?thing)
+             BIND("case-chapter" AS ?dimension) BIND("cases" AS ?outcome) }}
   }}
-  BIND(STRAFTER(STR(?o), "outcome/") AS ?outcome)
+  OPTIONAL {{ GRAPH <{GRAPH}icd10cm> {{ ?code skos:broader* ?value . ?value imr:icd10Level "chapter" }} }}
+  FILTER(BOUND(?value))
   BIND(IF(BOUND(?date), SUBSTR(STR(?date), 1, 4), "") AS ?year)
 }}"""
 
 
 def facts_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Fact]:
     """The facts of :func:`stored_facts_query`'s rows."""
+    known = set(OUTCOMES) | {"cases", "items", "diagnoses"}
     return [(str(r["dimension"]), str(r["value"]), str(r["year"] or ""), str(r["outcome"])) for r in rows
-            if r.get("outcome") in ("upheld", "overturned")]
+            if r.get("outcome") in known and (r.get("outcome") in OUTCOMES) == (r["dimension"] in DIMENSIONS)]
 
 
-def deltas(added: Iterable[Fact], removed: Iterable[Fact] = ()) -> dict[Cell, list[int]]:
-    """Per cell, the change in [items, upheld, overturned]."""
-    change: dict[Cell, list[int]] = {}
+def deltas(added: Iterable[Fact], removed: Iterable[Fact] = ()) -> dict[Cell, Counts]:
+    """Per cell, the change in each of its measures."""
+    change: dict[Cell, Counts] = {}
     accumulate(change, added, removed)
-    return {cell: counts for cell, counts in change.items() if any(counts)}
+    return {cell: counts for cell, counts in change.items() if any(counts.values())}
 
 
-def accumulate(change: dict[Cell, list[int]], added: Iterable[Fact], removed: Iterable[Fact] = ()) -> None:
+def accumulate(change: dict[Cell, Counts], added: Iterable[Fact], removed: Iterable[Fact] = ()) -> None:
     """Add the facts of ``added`` to ``change`` and take off those of ``removed`` (a running total whose size
     is the number of cells touched, not of letters)."""
     for sign, facts in ((1, added), (-1, removed)):
-        for dimension, value, year, outcome in facts:
+        for dimension, value, year, counted in facts:
             cell = change.get((dimension, value, year))
             if cell is None:
-                cell = change[(dimension, value, year)] = [0, 0, 0]
-            cell[0] += sign
-            cell[1 if outcome == "upheld" else 2] += sign
+                cell = change[(dimension, value, year)] = dict.fromkeys(MEASURES[dataset_of(dimension)], 0)
+            if counted in OUTCOMES:
+                cell["items"] += sign
+            cell[counted] += sign
+
+
+def dataset_of(dimension: str) -> str:
+    """The dataset whose observations a dimension's cells are."""
+    return CASES_DATASET if dimension in CASE_DIMENSIONS else DATASET
 
 
 def observation_iri(cell: Cell) -> str:
@@ -119,36 +172,45 @@ def observation_iri(cell: Cell) -> str:
     return f"{BASE}summary/{dimension}/{name}/{year or 'undated'}"
 
 
-def update_counts(reader: Reader, change: Mapping[Cell, list[int]]) -> str | None:
+def update_counts(reader: Reader, change: Mapping[Cell, Counts]) -> str | None:
     """One SPARQL Update applying ``change`` to the stored counts (None when there is nothing to change)."""
     if not change:
         return None
     cells = {observation_iri(cell): cell for cell in change}
-    current: dict[str, list[int]] = {}
+    current: dict[str, Counts] = {}
     names = list(cells)
+    measures = " ".join(f"imr:{m}" for m in dict.fromkeys(m for ms in MEASURES.values() for m in ms))
     for start in range(0, len(names), 500):
         values = " ".join(f"<{name}>" for name in names[start:start + 500])
         for row in reader.select(
-                f"PREFIX imr: <{_IMR}> SELECT ?obs ?items ?up ?over WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ "
-                f"VALUES ?obs {{ {values} }} ?obs imr:items ?items ; imr:upheld ?up ; imr:overturned ?over }} }}"):
-            current[str(row["obs"])] = [int(row["items"]), int(row["up"]), int(row["over"])]
+                f"PREFIX imr: <{_IMR}> SELECT ?obs ?measure ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ "
+                f"VALUES ?obs {{ {values} }} VALUES ?measure {{ {measures} }} ?obs ?measure ?n }} }}"):
+            current.setdefault(str(row["obs"]), {})[str(row["measure"]).rsplit("#", 1)[-1]] = int(row["n"])
     triples = []
+    datasets = set()
     for name, cell in cells.items():
-        counts = [a + b for a, b in zip(current.get(name, [0, 0, 0]), change[cell])]
-        if counts[0] <= 0:
-            continue
         dimension, value, year = cell
+        dataset = dataset_of(dimension)
+        stored = current.get(name, {})
+        counts = {m: stored.get(m, 0) + change[cell].get(m, 0) for m in MEASURES[dataset]}
+        if counts[MEASURES[dataset][0]] <= 0:
+            continue
+        datasets.add(dataset)
         year_triple = f' ; <{_IMR}year> "{year}"^^<{_XSD}gYear>' if year else ""
         value_triple = f" ; <{_IMR}dimensionValue> <{value}>" if dimension != "all" else ""
-        triples.append(
-            f"<{name}> a <{_QB}Observation> ; <{_QB}dataSet> <{DATASET}> ; <{_IMR}dimension> \"{dimension}\""
-            f"{value_triple}{year_triple} ; <{_IMR}items> {counts[0]} ; "
-            f"<{_IMR}upheld> {counts[1]} ; <{_IMR}overturned> {counts[2]} .")
+        measured = "".join(f" ; <{_IMR}{m}> {n}" for m, n in counts.items())
+        triples.append(f"<{name}> a <{_QB}Observation> ; <{_QB}dataSet> <{dataset}> ; "
+                       f"<{_IMR}dimension> \"{dimension}\"{value_triple}{year_triple}{measured} .")
     cleared = " ".join(f"<{name}>" for name in cells)
     operations = [f"DELETE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?obs ?p ?o }} }} WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ "
                   f"VALUES ?obs {{ {cleared} }} ?obs ?p ?o }} }}"]
+    for dataset in sorted(datasets):
+        triples.append(f"<{dataset}> a <{_QB}DataSet> ; <http://www.w3.org/2000/01/rdf-schema#label> "
+                       f"\"{_DATASET_LABELS[dataset]}\" .")
     if triples:
-        triples.append(f"<{DATASET}> a <{_QB}DataSet> ; <http://www.w3.org/2000/01/rdf-schema#label> "
-                       '"Outcomes of disputed items, by dimension and decision year" .')
         operations.append(f"INSERT DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n" + "\n".join(triples) + "\n} }")
     return " ;\n".join(operations)
+
+
+_DATASET_LABELS = {DATASET: "Outcomes of disputed items, by dimension and decision year",
+                   CASES_DATASET: "Cases by body region and by ICD-10-CM chapter, and decision year"}

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.build import build
+from kg.examples import example_query
 from kg.store import KGStore
 from kg.summaries import SUMMARY_GRAPH, deltas
 from tests.conftest import DATA_DIR
@@ -82,13 +83,18 @@ def test_a_replaced_letter_moves_its_counts(store_and_folder: tuple[KGStore, Pat
     assert after == (before[0] - 1, before[1] + 1)
     for dimension in SCANS:
         assert _cube(store, dimension) == _scanned(store, dimension), dimension
+    for name, scan in CASE_SCANS.items():
+        assert _sorted(store.select(example_query(name).sparql)) == _sorted(store.select(scan)), name
 
 
 def test_deltas_cancel_out() -> None:
     """Adding and removing the same facts changes nothing; a flipped outcome moves one count."""
     facts = [("category", "c", "2016", "upheld")]
     assert deltas(facts, facts) == {}
-    assert deltas([("category", "c", "2016", "overturned")], facts) == {("category", "c", "2016"): [0, -1, 1]}
+    assert deltas([("category", "c", "2016", "overturned")], facts) == {
+        ("category", "c", "2016"): {"items": 0, "upheld": -1, "overturned": 1}}
+    cases = [("case-region", "r", "2016", "cases"), ("case-region", "r", "2016", "items")]
+    assert deltas(cases) == {("case-region", "r", "2016"): {"cases": 1, "items": 1, "diagnoses": 0}}
 
 
 def test_a_deleted_letter_takes_its_counts_with_it(store_and_folder: tuple[KGStore, Path]) -> None:
@@ -99,6 +105,47 @@ def test_a_deleted_letter_takes_its_counts_with_it(store_and_folder: tuple[KGSto
     assert delete_letters(store, ["CM14-0166055"]) == []
     for dimension in SCANS:
         assert _cube(store, dimension) == _scanned(store, dimension), dimension
+    for name, scan in CASE_SCANS.items():
+        assert _sorted(store.select(example_query(name).sparql)) == _sorted(store.select(scan)), name
+
+
+# The case examples as they were written before the case counts existed: a scan of every letter graph.
+CASE_SCANS = {
+    "cases-by-body-region": """PREFIX imr: <https://w3id.org/imr-kg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?region ?wcio (COUNT(DISTINCT ?case) AS ?cases) (COUNT(DISTINCT ?item) AS ?items)
+WHERE {
+  GRAPH ?g { ?case imr:disputedItem ?item . ?item imr:bodyRegion ?r . }
+  GRAPH <https://w3id.org/imr-kg/graph/vocab> { ?r skos:prefLabel ?region . OPTIONAL { ?r imr:wcioCode ?wcio } }
+}
+GROUP BY ?region ?wcio""",
+    "cases-by-icd10-chapter": """PREFIX imr: <https://w3id.org/imr-kg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?chapter ?title (COUNT(DISTINCT ?case) AS ?cases) (COUNT(DISTINCT ?diagnosis) AS ?diagnoses)
+WHERE {
+  GRAPH ?g { ?case imr:diagnosis ?diagnosis . ?diagnosis imr:icd10Code ?code . }
+  GRAPH <https://w3id.org/imr-kg/graph/icd10cm> {
+    ?code skos:broader* ?top .
+    ?top imr:icd10Level "chapter" ; skos:notation ?chapter ; skos:prefLabel ?title .
+  }
+}
+GROUP BY ?chapter ?title""",
+}
+
+
+def _sorted(rows: list[dict]) -> list[tuple]:
+    return sorted(tuple(sorted((k, str(v)) for k, v in row.items())) for row in rows)
+
+
+@pytest.mark.parametrize("name", list(CASE_SCANS))
+def test_case_examples_read_the_counts_and_answer_as_a_scan_would(store_and_folder: tuple[KGStore, Path],
+                                                                   name: str) -> None:
+    """`cases-by-body-region` and `cases-by-icd10-chapter` read the case counts; rows as a scan gives them."""
+    store, _ = store_and_folder
+    assert "graph/summaries" in example_query(name).sparql
+    scanned = store.select(CASE_SCANS[name])
+    assert scanned
+    assert _sorted(store.select(example_query(name).sparql)) == _sorted(scanned)
 
 
 SCAN_BY_CATEGORY = """PREFIX imr: <https://w3id.org/imr-kg/ontology#>
