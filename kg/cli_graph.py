@@ -312,7 +312,29 @@ def delete(case_numbers: tuple[str, ...], store_path: Path | str) -> None:
     sys.exit(1 if missing else 0)
 
 
-COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, stats, delete)
+@click.command()
+@store_or_url_option
+@one_line_errors
+def recount(store_path: Path | str) -> None:
+    """Count outcomes and cases again from every stored letter.
+
+    The counts in graph/summaries are kept up to date as letters load; recount rebuilds them from the letters
+    themselves, for a store whose build was interrupted or that was built before a kind of count existed.
+
+    Example:
+
+        kg recount --store data/
+    """
+    from kg.summaries import SUMMARY_GRAPH, recount as recount_letters
+
+    with _open(store_path, read_only=False) as store:
+        letters = recount_letters(store)
+        observations = store.select(f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ GRAPH <{SUMMARY_GRAPH}> "
+                                    "{ ?o a <http://purl.org/linked-data/cube#Observation> } }")
+    click.echo(f"counted {letters} letters into {observations[0]['n']} observations", err=True)
+
+
+COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, stats, delete, recount)
 
 
 @click.command()

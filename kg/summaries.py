@@ -22,7 +22,7 @@ counts stay exact without ever being recomputed from all letters.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from kg.namespaces import BASE, GRAPH
@@ -94,14 +94,15 @@ def record_facts(record: CaseRecord) -> list[Fact]:
     return facts
 
 
-def stored_facts_query(letter_graph: str) -> str:
-    """A SELECT giving the facts an already stored letter added (from its own graph, and the ICD-10-CM graph
-    for the chapters of its codes). ?thing is what a fact counts (an item, a diagnosis, or the case)."""
-    g = f"<{letter_graph}>"
+def stored_facts_query(*letter_graphs: str) -> str:
+    """A SELECT giving the facts already stored letters added (from their own graphs, and the ICD-10-CM graph
+    for the chapters of their codes). ?thing is what a fact counts (an item, a diagnosis, or the case)."""
+    graphs = " ".join(f"<{g}>" for g in letter_graphs)
     return f"""PREFIX imr: <{_IMR}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
-  GRAPH {g} {{
+  VALUES ?g {{ {graphs} }}
+  GRAPH ?g {{
     ?case a imr:Case .
     OPTIONAL {{ ?case imr:decisionDate ?date }}
     {{
@@ -130,6 +131,33 @@ SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
   FILTER(BOUND(?value))
   BIND(IF(BOUND(?date), SUBSTR(STR(?date), 1, 4), "") AS ?year)
 }}"""
+
+
+class Writer(Reader, Protocol):
+    """What recounting needs: reading, and running an update."""
+
+    def update(self, sparql: str) -> None:
+        """Run one SPARQL Update (one transaction)."""
+        ...
+
+
+def recount(store: Writer, batch: int = 200, progress: Callable[[int], None] | None = None) -> int:
+    """Count everything again from the stored letters (after a crash, or for a store built before a kind of
+    count existed): the summaries graph is cleared, then filled ``batch`` letters at a time, so memory holds one
+    batch. Returns the number of letters counted."""
+    from kg.namespaces import IMR
+
+    graphs = [str(row["g"]) for row in store.select(
+        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?letter a <{IMR.Letter}> }} }} ORDER BY ?g")]
+    store.update(f"DROP SILENT GRAPH <{SUMMARY_GRAPH}>")
+    for start in range(0, len(graphs), batch):
+        chunk = graphs[start:start + batch]
+        counts = update_counts(store, deltas(facts_from_rows(store.select(stored_facts_query(*chunk)))))
+        if counts:
+            store.update(counts)
+        if progress is not None:
+            progress(len(chunk))
+    return len(graphs)
 
 
 def facts_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Fact]:

@@ -182,3 +182,32 @@ def test_outcomes_by_year_example_adds_up_to_every_decided_item(built_store: KGS
     rows = built_store.select(example_query("outcomes-by-year").sparql)
     assert {str(row["year"]): row["items"] for row in rows} == dict(expected)
     assert all(row["items"] == row["upheld"] + row["overturned"] for row in rows)
+
+
+def _observations(store: KGStore) -> set[tuple[str, str, str]]:
+    rows = store.select(f"SELECT ?o ?p ?v WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?o ?p ?v }} }}")
+    return {(str(r["o"]), str(r["p"]), str(r["v"])) for r in rows}
+
+
+def test_recounting_from_the_letters_gives_the_counts_kept_while_loading(tmp_path: Path) -> None:
+    """`kg recount` clears the counts and counts every stored letter again, in batches: same observations."""
+    import subprocess
+    import sys
+
+    from kg.summaries import recount
+
+    store_path = tmp_path / "store"
+    with KGStore(store_path) as store:
+        build([DATA_DIR], store)
+        kept = _observations(store)
+        assert any("case-chapter" in o for o, _, _ in kept) and any("case-region" in o for o, _, _ in kept)
+        store.update(f"DROP GRAPH <{SUMMARY_GRAPH}>")
+        assert recount(store, batch=3) == len(list(DATA_DIR.rglob("*.gold.json")))
+        assert _observations(store) == kept
+        store.update(f"DROP GRAPH <{SUMMARY_GRAPH}>")
+    kg = str(Path(sys.executable).parent / "kg")
+    done = subprocess.run([kg, "recount", "--store", str(store_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("counted ")
+    with KGStore(store_path, read_only=True) as store:
+        assert _observations(store) == kept
