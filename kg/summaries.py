@@ -201,27 +201,37 @@ def observation_iri(cell: Cell) -> str:
 
 
 def update_counts(reader: Reader, change: Mapping[Cell, Counts]) -> str | None:
-    """One SPARQL Update applying ``change`` to the stored counts (None when there is nothing to change)."""
+    """One SPARQL Update applying ``change`` to the stored counts (None when there is nothing to change).
+
+    The stored counts of the cells are read first; the update then deletes exactly those count triples
+    (DELETE DATA, no pattern to match) and inserts each observation with its new counts (inserting a triple
+    already there changes nothing). Only an observation whose count falls to zero is removed by pattern.
+    """
     if not change:
         return None
     cells = {observation_iri(cell): cell for cell in change}
     current: dict[str, Counts] = {}
     names = list(cells)
-    measures = " ".join(f"imr:{m}" for m in dict.fromkeys(m for ms in MEASURES.values() for m in ms))
+    measures = {f"{_IMR}{m}": m for ms in MEASURES.values() for m in ms}
     for start in range(0, len(names), 500):
         values = " ".join(f"<{name}>" for name in names[start:start + 500])
-        for row in reader.select(
-                f"PREFIX imr: <{_IMR}> SELECT ?obs ?measure ?n WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ "
-                f"VALUES ?obs {{ {values} }} VALUES ?measure {{ {measures} }} ?obs ?measure ?n }} }}"):
-            current.setdefault(str(row["obs"]), {})[str(row["measure"]).rsplit("#", 1)[-1]] = int(row["n"])
-    triples = []
-    datasets = set()
+        # One VALUES block only: a second one (for the measures) makes the engine join the two first, and
+        # the read then grows with the square of the counts stored.
+        for row in reader.select(f"SELECT ?obs ?measure ?n WHERE {{ VALUES ?obs {{ {values} }} "
+                                 f"GRAPH <{SUMMARY_GRAPH}> {{ ?obs ?measure ?n }} }}"):
+            measure = measures.get(str(row["measure"]))
+            if measure is not None:
+                current.setdefault(str(row["obs"]), {})[measure] = int(row["n"])
+    stale = [f"<{name}> <{_IMR}{m}> {n} ." for name, counts in current.items() for m, n in counts.items()]
+    triples, emptied, datasets = [], [], set()
     for name, cell in cells.items():
         dimension, value, year = cell
         dataset = dataset_of(dimension)
         stored = current.get(name, {})
         counts = {m: stored.get(m, 0) + change[cell].get(m, 0) for m in MEASURES[dataset]}
         if counts[MEASURES[dataset][0]] <= 0:
+            if name in current:
+                emptied.append(name)
             continue
         datasets.add(dataset)
         year_triple = f' ; <{_IMR}year> "{year}"^^<{_XSD}gYear>' if year else ""
@@ -229,15 +239,19 @@ def update_counts(reader: Reader, change: Mapping[Cell, Counts]) -> str | None:
         measured = "".join(f" ; <{_IMR}{m}> {n}" for m, n in counts.items())
         triples.append(f"<{name}> a <{_QB}Observation> ; <{_QB}dataSet> <{dataset}> ; "
                        f"<{_IMR}dimension> \"{dimension}\"{value_triple}{year_triple}{measured} .")
-    cleared = " ".join(f"<{name}>" for name in cells)
-    operations = [f"DELETE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?obs ?p ?o }} }} WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ "
-                  f"VALUES ?obs {{ {cleared} }} ?obs ?p ?o }} }}"]
+    operations = []
+    if stale:
+        operations.append(f"DELETE DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n" + "\n".join(stale) + "\n} }")
+    for start in range(0, len(emptied), 500):
+        gone = " ".join(f"<{name}>" for name in emptied[start:start + 500])
+        operations.append(f"DELETE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?obs ?p ?o }} }} WHERE {{ VALUES ?obs {{ {gone} }} "
+                          f"GRAPH <{SUMMARY_GRAPH}> {{ ?obs ?p ?o }} }}")
     for dataset in sorted(datasets):
         triples.append(f"<{dataset}> a <{_QB}DataSet> ; <http://www.w3.org/2000/01/rdf-schema#label> "
                        f"\"{_DATASET_LABELS[dataset]}\" .")
     if triples:
         operations.append(f"INSERT DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n" + "\n".join(triples) + "\n} }")
-    return " ;\n".join(operations)
+    return " ;\n".join(operations) or None
 
 
 _DATASET_LABELS = {DATASET: "Outcomes of disputed items, by dimension and decision year",
