@@ -81,27 +81,27 @@ def test_query_workers_open_the_store_through_the_library() -> None:
 
 def test_counts_follow_the_letters_batch_by_batch(tmp_path: Path) -> None:
     """Before the load finishes, every full batch of letters is in the store with its outcome counts."""
+    BATCH = 30
     import subprocess
     import sys
 
-    from kg.loading import _BULK
     from kg.pipeline import letter_paths
     from kg.summaries import DATASET, SUMMARY_GRAPH
 
     kg = str(Path(sys.executable).parent / "kg")
-    subprocess.run([kg, "synth", str(_BULK + 5), "--out", str(tmp_path / "letters"), "--seed", "4",
+    subprocess.run([kg, "synth", str(BATCH + 5), "--out", str(tmp_path / "letters"), "--seed", "4",
                     "--formats", "md", "-q"], check=True)
     store = KGStore()
-    loader = LetterLoader(store, existing=set())
+    loader = LetterLoader(store, existing=set(), batch=BATCH)
     items = 0
     for number, path in enumerate(letter_paths([tmp_path / "letters"]), 1):
         processed = process_file(path)
         loader.take(processed)
-        if number <= _BULK:
+        if number <= BATCH:
             items += sum(1 for fact in processed.facts if fact[0] == "all")
     letters = store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?l a "
                            "<https://w3id.org/imr-kg/ontology#Letter> } }")
-    assert int(letters[0]["n"]) == _BULK  # the last five wait for the next batch or finish()
+    assert int(letters[0]["n"]) == BATCH  # the last five wait for the next batch or finish()
     stored = store.select(f"SELECT (SUM(?n) AS ?items) WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ ?o "
                           f"<https://w3id.org/imr-kg/ontology#dimension> \"all\" ; "
                           f"<http://purl.org/linked-data/cube#dataSet> <{DATASET}> ; "
@@ -110,4 +110,4 @@ def test_counts_follow_the_letters_batch_by_batch(tmp_path: Path) -> None:
     loader.finish()
     letters = store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?l a "
                            "<https://w3id.org/imr-kg/ontology#Letter> } }")
-    assert int(letters[0]["n"]) == _BULK + 5
+    assert int(letters[0]["n"]) == BATCH + 5
