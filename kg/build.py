@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
+from kg.item_index import sync
 from kg.loading import LetterLoader, LoadSummary
 from kg.namespaces import GRAPH
 from kg.pipeline import Processed, changed_files, process_files, quiet
@@ -48,6 +49,9 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
     """Bring the store up to date with the letters under ``paths``."""
     ensure_reference_graphs(store)
     existing = letter_index(store)
+    items = store.item_index()
+    if items is not None:  # an interrupted build may have left the item index behind the letters
+        sync(items, store.select, {key: sha for key, (sha, _) in existing.items()})
     current = fingerprint()
     known = {sha for sha, version in existing.values() if version == current}
     loader = LetterLoader(store, set(existing), strict)

@@ -52,6 +52,7 @@ def delete_letters(store: AnyStore, case_numbers: Iterable[str]) -> list[str]:
         counts = update_counts(store, deltas([], retract(store, key)))
         if counts:
             store.update(counts)
+        store.index([], [key])
     return missing
 
 

@@ -316,22 +316,30 @@ def delete(case_numbers: tuple[str, ...], store_path: Path | str) -> None:
 @store_or_url_option
 @one_line_errors
 def recount(store_path: Path | str) -> None:
-    """Count outcomes and cases again from every stored letter.
+    """Count outcomes and cases again, and rebuild the item index, from every stored letter.
 
-    The counts in graph/summaries are kept up to date as letters load; recount rebuilds them from the letters
-    themselves, for a store whose build was interrupted or that was built before a kind of count existed.
+    The counts in graph/summaries and the item index (items.sqlite in the store folder) are kept up to date as
+    letters load; recount rebuilds both from the letters themselves, for a store whose build was interrupted or
+    that was built before a kind of count existed.
 
     Example:
 
         kg recount --store data/
     """
+    from kg.build import letter_index
+    from kg.item_index import sync
     from kg.summaries import SUMMARY_GRAPH, recount as recount_letters
 
     with _open(store_path, read_only=False) as store:
         letters = recount_letters(store)
         observations = store.select(f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ GRAPH <{SUMMARY_GRAPH}> "
                                     "{ ?o a <http://purl.org/linked-data/cube#Observation> } }")
-    click.echo(f"counted {letters} letters into {observations[0]['n']} observations", err=True)
+        items = store.item_index()
+        if items is not None:
+            items.clear()
+            sync(items, store.select, {key: sha for key, (sha, _) in letter_index(store).items()})
+    click.echo(f"counted {letters} letters into {observations[0]['n']} observations"
+               f"{' and the item index' if items is not None else ''}", err=True)
 
 
 COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, stats, delete, recount)

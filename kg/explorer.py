@@ -17,10 +17,13 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import KGError
 from kg.namespaces import GRAPH, VOCAB
+
+if TYPE_CHECKING:
+    from kg.item_index import ItemIndex
 
 Select = Callable[[str], list[dict[str, Any]]]
 
@@ -251,7 +254,8 @@ def explorer_from_rows(rows: Iterable[Mapping[str, Any]], filters: Filters) -> E
             nodes[ids[0]].items, nodes[ids[0]].overturned = items, over
     order = {"source": 0, "category": 1, "outcome": 2}
     result.nodes = sorted(nodes.values(), key=lambda n: (order[n.column], -n.items, n.label, n.id))
-    result.links.sort(key=lambda link: (KINDS.index(link.kind), -link.items, [nodes[i].label for i in link.path]))
+    result.links.sort(key=lambda link: (KINDS.index(link.kind), -link.items, [nodes[i].label for i in link.path],
+                                        link.path))
     result.table = [_table_row(link, nodes) for link in result.links]
     return result
 
@@ -280,9 +284,51 @@ def _table_row(link: Link, nodes: dict[str, Node]) -> dict[str, Any]:
     return row
 
 
-def explore(select: Select, filters: Filters) -> Explorer:
-    """Run the explorer's query through ``select`` and read the result."""
+def explore(select: Select, filters: Filters, index: ItemIndex | None = None) -> Explorer:
+    """The explorer: counted in the item index when there is one (kg.item_index; fast at any size), else by
+    running :func:`build_query` through ``select``. Both give the same rows."""
+    if index is not None:
+        return explorer_from_rows(index_rows(index, filters), filters)
     return explorer_from_rows(select(build_query(filters)), filters)
+
+
+def index_rows(index: ItemIndex, filters: Filters) -> list[dict[str, Any]]:
+    """:func:`build_query`'s rows, counted in the item index and labelled from the vocabularies."""
+    iris = {name: [f"{VOCAB}{SCHEMES[name]}/{local}" for local in getattr(filters, name)] for name in SCHEMES}
+    paths, totals = index.counts(filters.level, region=iris["region"], specialty=iris["specialty"],
+                                 category=iris["category"], year=filters.year)
+    rows: list[dict[str, Any]] = []
+    for gl, detail_iri, detail, cat, outcome, items in paths:
+        cat = cat or NONE_IRI
+        row = {"kind": "path", "gl": gl, "glLabel": _concept_label(gl), "detailIri": detail_iri,
+               "detailLabel": _concept_label(detail_iri) if detail_iri else (detail or "(none)"),
+               "cat": cat, "catLabel": _concept_label(cat), "o": outcome, "oLabel": _concept_label(outcome),
+               "items": items}
+        rows.append(row)
+    for cat, outcome, items in totals:
+        cat = cat or NONE_IRI
+        rows.append({"kind": "category-outcome", "cat": cat, "catLabel": _concept_label(cat), "o": outcome,
+                     "oLabel": _concept_label(outcome), "items": items})
+    return rows
+
+
+def _concept_label(iri: str) -> str:
+    """A vocabulary concept's preferred label, as the query's label look-up gives it ("(no category)" for none,
+    else the IRI's last segment)."""
+    if iri == NONE_IRI:
+        return "(no category)"
+    scheme = iri[len(VOCAB):].split("/", 1)[0] if iri.startswith(VOCAB) else ""
+    concept = _vocabulary(scheme).get(iri) if scheme else None
+    return concept.pref_label if concept is not None else iri.rsplit("/", 1)[-1]
+
+
+def _vocabulary(scheme: str) -> Any:
+    from kg.vocab import vocabulary
+
+    try:
+        return vocabulary(scheme)
+    except (KeyError, ValueError):
+        return {}
 
 
 def to_dict(explorer: Explorer) -> dict[str, Any]:
@@ -354,6 +400,14 @@ def options_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[
     return options
 
 
-def filter_options(select: Select) -> dict[str, list[dict[str, Any]]]:
-    """Run :func:`options_query` through ``select``."""
-    return options_from_rows(select(options_query()))
+def filter_options(select: Select, index: ItemIndex | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every value of every filter with its items: from the item index when there is one, else by running
+    :func:`options_query` through ``select``."""
+    if index is None:
+        return options_from_rows(select(options_query()))
+    rows = []
+    for name, values in index.option_counts().items():
+        for value, items in values:
+            rows.append({"filter": name, "value": value, "items": items,
+                         "label": value if name == "year" else _concept_label(value)})
+    return options_from_rows(rows)

@@ -46,6 +46,10 @@ class GraphWriter(Protocol):
         """Rows of a SELECT query, as plain values."""
         ...
 
+    def index(self, letters: list[dict[str, Any]], removed: list[str]) -> None:
+        """Bring the item index (kg.item_index) up to date: letters put in or replaced, letters taken out."""
+        ...
+
 
 @dataclass
 class LoadSummary:
@@ -84,6 +88,8 @@ class LetterLoader:
         self.icd10: set[str] = set()
         self.change: dict[Cell, list[int]] = {}  # outcome counts not yet written
         self.unwritten = 0  # letters taken since the last flush
+        self.to_index: list[dict[str, Any]] = []  # item-index rows of the letters written since the last flush
+        self.unindexed: list[str] = []  # letters taken out of the store since the last flush
 
     def take(self, p: Processed) -> bool:
         """Load (or keep out) one processed letter; True when it went into the store."""
@@ -97,6 +103,7 @@ class LetterLoader:
             if stored:
                 self._flush()
                 accumulate(self.change, (), retract(self.writer, p.key))
+                self.unindexed.append(p.key)
             return False
         if p.errors:
             self.summary.with_errors.append((p.source, p.errors))
@@ -120,6 +127,8 @@ class LetterLoader:
             self.pending += list(graphs.items())
             accumulate(self.change, facts)
             self.summary.added += 1
+        if p.index_rows is not None:
+            self.to_index.append(p.index_rows)
         self.keys_this_run.add(p.key)
         self.icd10.update(p.icd10)
         self.unwritten += 1
@@ -143,10 +152,12 @@ class LetterLoader:
         if self.pending:
             self.writer.add_new(self.pending)
             self.pending = []
-        counts = update_counts(self.writer, {cell: c for cell, c in self.change.items() if any(c)})
+        counts = update_counts(self.writer, {cell: c for cell, c in self.change.items() if any(c.values())})
         if counts:
             self.writer.update(counts)
-        self.change = {}
+        if self.to_index or self.unindexed:
+            self.writer.index(self.to_index, self.unindexed)
+        self.change, self.to_index, self.unindexed = {}, [], []
         self.unwritten = 0
 
     def finish(self) -> LoadSummary:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import Pool
 from pathlib import Path
+from typing import Any
 
 from kg.errors import KGError
 from kg.letters import SUPPORTED_SUFFIXES, LetterText, read_bytes, read_letter
@@ -73,6 +74,7 @@ class Processed:
     violations: int = 0
     icd10: list[str] = field(default_factory=list)
     facts: list[list[str]] = field(default_factory=list)  # what the letter adds to the outcome counts
+    index_rows: dict[str, Any] | None = None  # what the letter puts in the item index (kg.item_index)
 
 
 def process_file(path: Path) -> Processed:
@@ -116,6 +118,7 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     """
     from rdflib import Literal, URIRef
 
+    from kg.item_index import letter_rows
     from kg.namespaces import IMR
     from kg.rdf import mint
     from kg.rdf.mapping import record_triples
@@ -143,6 +146,7 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     result.problems = report.text(record.case_number).splitlines() if report.problems else []
     result.icd10 = [d.icd10 for d in record.diagnoses if d.icd10]
     result.facts = [list(fact) for fact in record_facts(record)]
+    result.index_rows = letter_rows(record, digest)
     return result
 
 

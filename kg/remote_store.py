@@ -231,6 +231,13 @@ class RemoteStore:
             if nt.strip():
                 self.post_graph(name, nt)
 
+    def index(self, letters: list[dict[str, Any]], removed: list[str]) -> None:
+        """A remote store keeps no item index here: pages over it count with SPARQL."""
+
+    def item_index(self) -> None:
+        """None: the item index lives beside a local store only."""
+        return None
+
     def bulk_add(self, items: Iterable[tuple[URIRef, Graph | str]]) -> None:
         """Add new named graphs, as rdflib graphs or N-Triples text."""
         self.add_new([(str(name), graph if isinstance(graph, str) else graph.serialize(format="nt"))

@@ -21,6 +21,7 @@ from kg.rdf.ntriples import nquads
 from kg.namespaces import PREFIXES
 
 if TYPE_CHECKING:
+    from kg.item_index import ItemIndex
     from kg.remote_store import RemoteStore
 
 DEFAULT_STORE = Path(os.environ.get("KG_STORE", "data"))
@@ -134,8 +135,32 @@ class KGStore:
                 self.close()
                 raise KGError(f"{self.path}: the store could not be opened ({error})") from error
 
+    def item_index(self) -> ItemIndex | None:
+        """The item index kept beside this store (kg.item_index): in the store folder, or in memory for a store
+        in memory; None for a read-only store that has none."""
+        if getattr(self, "_items", None) is None:
+            from kg.item_index import FILE_NAME, ItemIndex
+
+            if self.path is None:
+                self._items = ItemIndex(None)
+            elif not self.read_only:
+                self._items = ItemIndex(self.path / FILE_NAME)
+            elif (self.path / FILE_NAME).is_file():
+                self._items = ItemIndex(self.path / FILE_NAME, read_only=True)
+        return getattr(self, "_items", None)
+
+    def index(self, letters: list[dict[str, Any]], removed: list[str]) -> None:
+        """Put letters in the item index (replacing earlier rows) and take letters out of it."""
+        items = self.item_index()
+        if items is not None:
+            items.write(letters, removed)
+
     def close(self) -> None:
         """Flush and release the write lock."""
+        items = getattr(self, "_items", None)
+        if items is not None:
+            items.close()
+            self._items = None
         if self._lock is not None:
             if hasattr(self, "store"):
                 self.store.flush()

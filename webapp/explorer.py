@@ -1,10 +1,13 @@
 """The guideline → category → outcome explorer: ``/explore`` (page), ``/explore.json`` and ``/explore.csv``.
 
 All three take the same query parameters (``kg.explorer.PARAMETERS``), so a filtered view is a URL one can share.
-The queries and the counting are in :mod:`kg.explorer`; this module only reads the request and renders.
+The queries and the counting are in :mod:`kg.explorer` (in the store's item index when it has one); this module
+only reads the request and renders.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,8 +15,9 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from kg.explorer import (LEVELS, PARAMETERS, Explorer, ExplorerError, Filters, explore, filter_options, items_query,
                          parse_filters, to_csv, to_dict)
+from kg.item_index import ItemIndex
 from webapp.runner import QueryTimeout
-from webapp.store import select_values
+from webapp.store import item_index, select_values
 
 bp = Blueprint("explorer", __name__)
 
@@ -32,9 +36,21 @@ def _filters() -> Filters:
 
 def _run(filters: Filters) -> Explorer:
     try:
-        return explore(select_values, filters)
+        with _index() as index:
+            return explore(select_values, filters, index)
     except QueryTimeout as error:
         abort(503, str(error))
+
+
+@contextmanager
+def _index() -> Iterator[ItemIndex | None]:
+    """The store's item index for one request (None when the store has none: the queries then count)."""
+    index = item_index()
+    try:
+        yield index
+    finally:
+        if index is not None:
+            index.close()
 
 
 def _urls(filters: Filters) -> dict[str, str]:
@@ -78,7 +94,8 @@ def page() -> Any:
         return _bad_request(str(error), "html")
     result = _run(filters)
     try:
-        options = filter_options(select_values)
+        with _index() as index:
+            options = filter_options(select_values, index)
     except QueryTimeout as error:
         abort(503, str(error))
     for name in ("region", "category", "specialty", "year"):

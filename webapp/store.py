@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from kg.item_index import FILE_NAME as INDEX_FILE, ItemIndex
 from kg.store import hold_for_serving
 from typing import Any
 
@@ -82,3 +83,14 @@ class StoreWriter:
     def select(self, sparql: str) -> list[dict[str, Any]]:
         """Rows of a SELECT query, as plain values."""
         return select_values(sparql)
+
+    def index(self, letters: list[dict[str, Any]], removed: list[str]) -> None:
+        """Bring the item index in the store folder up to date (this process is the store's one writer)."""
+        with ItemIndex(Path(current_app.config["STORE_PATH"]) / INDEX_FILE) as items:
+            items.write(letters, removed)
+
+
+def item_index() -> ItemIndex | None:
+    """The store's item index opened for reading, or None when the store has none (pages then count with SPARQL)."""
+    path = Path(current_app.config["STORE_PATH"]) / INDEX_FILE
+    return ItemIndex(path, read_only=True) if path.is_file() else None

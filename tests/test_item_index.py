@@ -1,0 +1,136 @@
+"""The item index beside the store: filled by the loader, rebuilt from the graphs, and counting the explorer's
+links exactly as the SPARQL query over every letter does."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.explorer import Filters, explore, filter_options, to_dict
+from kg.item_index import FILE_NAME, ItemIndex, letter_rows, stored_rows, sync
+from kg.pipeline import extract_file, letter_paths
+from kg.rdf import mint
+from kg.store import KGStore
+from tests.conftest import DATA_DIR
+
+KG = str(Path(sys.executable).parent / "kg")
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled letters and 60 synthetic ones in every layout, in one folder."""
+    folder = tmp_path_factory.mktemp("index") / "letters"
+    shutil.copytree(DATA_DIR, folder / "bundled")
+    subprocess.run([KG, "synth", "60", "--out", str(folder / "synthetic"), "--seed", "9", "-q"], check=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def store(letters: Path, tmp_path_factory: pytest.TempPathFactory) -> KGStore:
+    path = tmp_path_factory.mktemp("index-store") / "store"
+    opened = KGStore(path)
+    build([letters], opened, jobs=2)
+    yield opened
+    opened.close()
+
+
+def _rows(index: ItemIndex) -> dict[str, tuple]:
+    """Everything the index holds, per letter, in a comparable form."""
+    out = {}
+    for (key,) in index.db.execute("SELECT letter FROM letters"):
+        out[key] = tuple(sorted(map(tuple, index.db.execute(
+            "SELECT i.item, i.year, i.category, i.outcome, r.region, r.named, s.level, s.guideline, s.detail_iri, s.detail "
+            "FROM items i LEFT JOIN item_regions r ON r.item = i.item LEFT JOIN item_sources s ON s.item = i.item "
+            "WHERE i.letter = ?", (key,)).fetchall()), key=repr)) + tuple(sorted(
+            s for (s,) in index.db.execute("SELECT specialty FROM letter_specialties WHERE letter = ?", (key,))))
+    return out
+
+
+def test_the_build_fills_the_index_in_the_store_folder(store: KGStore, letters: Path) -> None:
+    """Every stored letter is in items.sqlite with every one of its items."""
+    assert store.path is not None and (store.path / FILE_NAME).is_file()
+    index = store.item_index()
+    assert index is not None
+    stored = store.select("SELECT (COUNT(DISTINCT ?item) AS ?n) WHERE { GRAPH ?g { ?c "
+                          "<https://w3id.org/imr-kg/ontology#disputedItem> ?item } }")[0]["n"]
+    assert index.db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == stored > 60
+    assert len(index.letters()) == len(list(letter_paths([letters])))
+
+
+def test_rows_read_back_from_the_graphs_are_the_rows_the_pipeline_wrote(store: KGStore) -> None:
+    """Rebuilding from the store gives, letter by letter, what the loader put in (so sync can repair)."""
+    index = store.item_index()
+    assert index is not None
+    written = _rows(index)
+    rebuilt = ItemIndex(None)
+    rebuilt.write(stored_rows(store.select, index.letters()))
+    assert _rows(rebuilt) == written
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"level": ["chapter"]}, {"level": ["topic"]}, {"region": ["spine"]},
+    {"region": ["lumbar-spine", "knee"], "level": ["chapter"]}, {"category": ["pharmaceuticals", "imaging"]},
+    {"specialty": ["pain-medicine"]}, {"year": ["2014", "2016"]},
+    {"region": ["spine"], "specialty": ["orthopedic-surgery"], "level": ["topic"]},
+])
+def test_the_explorer_counts_in_the_index_as_sparql_counts_every_letter(store: KGStore, params) -> None:
+    """For each filter combination, the explorer from the index equals the explorer from SPARQL."""
+    from kg.explorer import parse_filters
+
+    filters = parse_filters(params)
+    by_sparql = to_dict(explore(store.select, filters))
+    by_index = to_dict(explore(store.select, filters, store.item_index()))
+    assert by_index == by_sparql
+    assert by_sparql["totals"]["items"] > 0 or params.get("specialty")
+
+
+def test_the_filter_lists_come_from_the_index_too(store: KGStore) -> None:
+    """Every filter value with its item count, as the SPARQL options query gives them."""
+    assert filter_options(store.select, store.item_index()) == filter_options(store.select)
+
+
+def test_sync_repairs_an_index_left_behind(store: KGStore) -> None:
+    """Letters missing from the index are read from the store; letters no longer stored are taken out."""
+    index = store.item_index()
+    assert index is not None
+    before = _rows(index)
+    keys = sorted(before)[:5]
+    index.write([], keys)
+    index.write([{"letter": "GONE-1", "sha256": "x", "year": None, "specialties": [], "items": []}])
+    stored = {key: sha for key, sha in ((k, v) for k, v in index.letters().items()) if key != "GONE-1"}
+    stored.update({key: before_sha for key, before_sha in _digests(store, keys).items()})
+    assert sync(index, store.select, stored) == (5, 1)
+    assert _rows(index) == before
+
+
+def _digests(store: KGStore, keys: list[str]) -> dict[str, str]:
+    out = {}
+    for key in keys:
+        row = store.select(f"SELECT ?sha WHERE {{ GRAPH <{mint.letter_graph(key)}> {{ ?l "
+                           f"<https://w3id.org/imr-kg/ontology#sha256> ?sha }} }}")
+        out[key] = str(row[0]["sha"])
+    return out
+
+
+def test_a_letter_without_a_case_number_has_no_rows() -> None:
+    """Nothing to index for a letter that will not be stored."""
+    record = extract_file(next(letter_paths([DATA_DIR])))
+    record.case_number = None
+    assert letter_rows(record, "x") is None
+
+
+def test_deleting_a_letter_takes_it_out_of_the_index(letters: Path, tmp_path: Path) -> None:
+    """`kg delete` removes the letter's rows with its graphs."""
+    from kg.catalog import delete_letters
+
+    with KGStore(tmp_path / "store") as small:
+        build([letters / "bundled"], small)
+        index = small.item_index()
+        assert index is not None and "CM14-0166055" in index.letters()
+        assert delete_letters(small, ["CM14-0166055"]) == []
+        assert "CM14-0166055" not in index.letters()
+        assert not index.db.execute("SELECT 1 FROM items WHERE letter = 'CM14-0166055'").fetchall()
