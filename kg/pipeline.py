@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -84,13 +85,29 @@ def process_file(path: Path) -> Processed:
     return process_record(record, digest)
 
 
-def process_files(paths: list[Path], jobs: int = 1) -> Iterator[Processed]:
-    """:func:`process_file` over ``paths``, in order, in ``jobs`` worker processes when there is more than one."""
+def process_files(paths: list[Path], jobs: int = 1, window: int | None = None,
+                  work: Callable[[Path], Processed] | None = None) -> Iterator[Processed]:
+    """``work`` (default :func:`process_file`) over ``paths``, in order, in ``jobs`` worker processes when there
+    is more than one.
+
+    At most ``window`` letters (default 32 per worker) are in flight: handed to the workers and not yet taken
+    by the caller. Without that bound, workers faster than the writer would pile their results up in memory,
+    and memory would grow with the corpus.
+    """
     if jobs > 1 and len(paths) > 1:
+        slots = threading.Semaphore(max(window or 32 * jobs, 8 * jobs))
+
+        def admitted() -> Iterator[Path]:  # read by the pool's feeding thread, which waits here for a slot
+            for path in paths:
+                slots.acquire()
+                yield path
+
         with Pool(jobs) as pool:
-            yield from pool.imap(process_file, paths, chunksize=4)
+            for processed in pool.imap(work or process_file, admitted(), chunksize=4):
+                slots.release()
+                yield processed
     else:
-        yield from map(process_file, paths)
+        yield from map(work or process_file, paths)
 
 
 def quiet(_: Processed | None) -> None:

@@ -65,3 +65,33 @@ def test_letter_paths_skip_gold_files() -> None:
     found = list(letter_paths([DATA_DIR]))
     assert len(found) == 14
     assert all(p.suffix in {".md", ".txt", ".pdf"} for p in found)
+
+
+def _marked(path: Path):
+    """process_file, leaving a mark beside the letter when a worker starts on it."""
+    from kg.pipeline import process_file
+
+    path.with_suffix(".started").touch()
+    return process_file(path)
+
+
+def test_workers_never_run_far_ahead_of_the_reader(tmp_path) -> None:
+    """With a slow reader, the letters handed to workers and not yet read stay within the window."""
+    import time
+
+    from kg.pipeline import process_files
+
+    source = SEED.read_text(encoding="utf-8")
+    paths = []
+    for number in range(60):
+        path = tmp_path / f"{number:03d}.md"
+        path.write_text(source, encoding="utf-8")
+        paths.append(path)
+    seen, ahead = [], []
+    for processed in process_files(paths, jobs=2, window=16, work=_marked):
+        seen.append(processed.source)
+        time.sleep(0.05)
+        ahead.append(len(list(tmp_path.glob("*.started"))) - len(seen))
+    assert seen == [str(p) for p in paths]
+    assert max(ahead) <= 16  # started but not yet read: never more than the window
+    assert max(ahead) >= 4  # the workers did run ahead, so the bound was tested
