@@ -14,11 +14,14 @@ What one letter contributes (:func:`letter_rows`, computed in the pipeline's wor
                 above them], "sources": [[level, guideline IRI, detail IRI, detail text] ...]}]}
 
 ``sources`` are the reviewer's citations naming a guideline, at each level of detail of the explorer
-(guideline; chapter, else topic; topic, else chapter), as :mod:`kg.explorer` defines them.
+(guideline; chapter, else topic; topic, else chapter), as :mod:`kg.explorer` defines them. After validation
+the pipeline adds ``"quality"``: the case number, source, decision date, build time, whether the letter
+conforms, and its SHACL results as [result id, constraint, severity, message] (what the data-quality page counts).
 """
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,12 @@ LetterRows = dict[str, Any]
 Select = Callable[[str], list[dict[str, Any]]]
 _IMR = "https://w3id.org/imr-kg/ontology#"
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS letters (letter TEXT PRIMARY KEY, sha256 TEXT NOT NULL, year INTEGER);
+CREATE TABLE IF NOT EXISTS letters (letter TEXT PRIMARY KEY, sha256 TEXT NOT NULL, year INTEGER,
+                                    case_number TEXT, source TEXT, decision_date TEXT, generated TEXT,
+                                    conforms INTEGER, violations INTEGER NOT NULL DEFAULT 0,
+                                    warnings INTEGER NOT NULL DEFAULT 0, infos INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS letter_results (letter TEXT NOT NULL, result TEXT NOT NULL, constraint_name TEXT NOT NULL,
+                                           severity TEXT NOT NULL, message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS letter_specialties (letter TEXT NOT NULL, specialty TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (item TEXT PRIMARY KEY, letter TEXT NOT NULL, year INTEGER,
                                   category TEXT NOT NULL, outcome TEXT NOT NULL);
@@ -39,6 +47,8 @@ CREATE TABLE IF NOT EXISTS item_regions (item TEXT NOT NULL, region TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS item_sources (item TEXT NOT NULL, level TEXT NOT NULL, guideline TEXT NOT NULL,
                                          detail_iri TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS items_by_letter ON items (letter);
+CREATE INDEX IF NOT EXISTS results_by_letter ON letter_results (letter);
+CREATE INDEX IF NOT EXISTS letters_by_problems ON letters (violations DESC, warnings DESC, infos DESC, letter);
 CREATE INDEX IF NOT EXISTS specialties_by_letter ON letter_specialties (letter, specialty);
 CREATE INDEX IF NOT EXISTS specialties_by_value ON letter_specialties (specialty, letter);
 CREATE INDEX IF NOT EXISTS regions_by_item ON item_regions (item, region);
@@ -82,6 +92,38 @@ def letter_rows(record: CaseRecord, digest: str) -> LetterRows | None:
             "items": items}
 
 
+def letter_quality(record: CaseRecord, extracted_at: datetime, conforms: bool, results: list[list[str]]) -> dict[str, Any]:
+    """The data-quality facts of one letter, as the letter and report graphs state them."""
+    return {"case_number": record.case_number, "source": record.source, "decision_date": record.decision_date,
+            "generated": canonical_datetime(extracted_at),
+            "conforms": int(conforms), "results": results}
+
+
+def canonical_datetime(moment: datetime) -> str:
+    """An xsd:dateTime in UTC in its canonical form, as the store gives it back: "Z", no trailing zeros in the
+    fraction of a second (2026-12-07T03:43:21.5Z)."""
+    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return text + (f".{fraction}" if fraction else "") + "Z"
+
+
+def report_results(report: Any, report_iri: Any) -> list[list[str]]:
+    """[result id, constraint, severity, message] of each SHACL result in a report graph (message "" when the
+    result has none)."""
+    from rdflib.namespace import SH
+
+    from kg.namespaces import IMR
+
+    out = []
+    for number, node in enumerate(sorted(report.objects(report_iri, SH.result), key=str)):
+        severity = report.value(node, SH.resultSeverity)
+        shape = report.value(node, SH.sourceShape)
+        constraint = report.value(node, IMR.constraint) or (str(shape) if shape is not None else "(unnamed constraint)")
+        out.append([str(number), str(constraint), str(severity).rsplit("#", 1)[-1] if severity else "",
+                    str(report.value(node, SH.resultMessage) or "")])
+    return out
+
+
 def _sources(guideline: str, chapter: str, topic: str) -> list[tuple[str, str, str, str]]:
     """One citation's explorer sources: (level, guideline, detail IRI, detail) at the three levels of detail."""
     by_chapter = chapter or topic
@@ -123,7 +165,15 @@ class ItemIndex:
             for key in [*removed, *(rows["letter"] for rows in letters)]:
                 self._remove(key)
             for rows in letters:
-                self.db.execute("INSERT INTO letters VALUES (?, ?, ?)", (rows["letter"], rows["sha256"], rows["year"]))
+                quality = rows.get("quality") or {}
+                results = quality.get("results", [])
+                severities = [sum(1 for r in results if r[2] == s) for s in ("Violation", "Warning", "Info")]
+                self.db.execute("INSERT INTO letters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (rows["letter"], rows["sha256"], rows["year"], quality.get("case_number"),
+                                 quality.get("source"), quality.get("decision_date"), quality.get("generated"),
+                                 quality.get("conforms"), *severities))
+                self.db.executemany("INSERT INTO letter_results VALUES (?, ?, ?, ?, ?)",
+                                    [(rows["letter"], *result) for result in results])
                 self.db.executemany("INSERT INTO letter_specialties VALUES (?, ?)",
                                     [(rows["letter"], s) for s in rows["specialties"]])
                 for item in rows["items"]:
@@ -137,13 +187,13 @@ class ItemIndex:
     def _remove(self, key: str) -> None:
         self.db.execute("DELETE FROM item_regions WHERE item IN (SELECT item FROM items WHERE letter = ?)", (key,))
         self.db.execute("DELETE FROM item_sources WHERE item IN (SELECT item FROM items WHERE letter = ?)", (key,))
-        for table in ("items", "letter_specialties", "letters"):
+        for table in ("items", "letter_specialties", "letter_results", "letters"):
             self.db.execute(f"DELETE FROM {table} WHERE letter = ?", (key,))
 
     def clear(self) -> None:
         """Empty every table."""
         with self.db:
-            for table in ("item_regions", "item_sources", "items", "letter_specialties", "letters"):
+            for table in ("item_regions", "item_sources", "items", "letter_specialties", "letter_results", "letters"):
                 self.db.execute(f"DELETE FROM {table}")
 
     def letters(self) -> dict[str, str]:
@@ -188,6 +238,39 @@ class ItemIndex:
             "year": f"SELECT CAST(i.year AS TEXT), COUNT(*) FROM items i WHERE {cited} AND i.year IS NOT NULL "
                     f"GROUP BY i.year"}
         return {name: [(str(v), int(n)) for v, n in self.db.execute(sql)] for name, sql in queries.items()}
+
+
+    def quality_constraints(self) -> list[dict[str, Any]]:
+        """SHACL results per constraint and severity: letters, results and the first example (key, message),
+        as :func:`kg.quality.constraints_query` gives them."""
+        rows = self.db.execute(
+            "SELECT constraint_name, severity, COUNT(DISTINCT letter), COUNT(*), MIN(letter || char(9) || message) "
+            "FROM letter_results GROUP BY constraint_name, severity")
+        return [{"constraint": c, "severity": s, "letters": n, "results": r, "example": e} for c, s, n, r, e in rows]
+
+    def quality_letters(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Letters with their SHACL results per severity, the most problems first (``limit``: only so many),
+        as :func:`kg.quality.letters_query` gives them."""
+        rows = self.db.execute(
+            "SELECT letter, case_number, source, decision_date, generated, conforms, violations, warnings, infos "
+            "FROM letters ORDER BY violations DESC, warnings DESC, infos DESC, letter" +
+            (f" LIMIT {int(limit)}" if limit is not None else ""))
+        return [{"letter": str(mint.letter_iri(key)), "caseNumber": number, "source": source, "decisionDate": date,
+                 "generated": built, "conforms": None if ok is None else bool(ok), "violations": v, "warnings": w,
+                 "infos": i} for key, number, source, date, built, ok, v, w, i in rows]
+
+    def quality_timeline(self, period: str) -> list[dict[str, Any]]:
+        """Letters per decision month ("month") or build day ("build"), and how many have violations or
+        warnings, as :func:`kg.quality.timeline_query` gives them."""
+        column, width = {"month": ("decision_date", 7), "build": ("generated", 10)}[period]
+        rows = self.db.execute(
+            f"SELECT COALESCE(SUBSTR({column}, 1, {width}), '(none)') AS period, COUNT(*), "
+            "SUM(violations > 0), SUM(warnings > 0) FROM letters GROUP BY period ORDER BY period")
+        return [{"period": p, "letters": n, "withViolations": v, "withWarnings": w} for p, n, v, w in rows]
+
+    def letter_count(self) -> int:
+        """How many letters the index holds."""
+        return int(self.db.execute("SELECT COUNT(*) FROM letters").fetchone()[0])
 
 
 def stored_rows(select: Select, keys_and_digests: Mapping[str, str]) -> list[LetterRows]:
@@ -251,10 +334,57 @@ SELECT ?g ?item ?kind ?region ?above WHERE {{
             for source in _sources(str(row["a"]), str(row.get("b") or ""), str(row.get("c") or "")):
                 if list(source) not in item["sources"]:
                     item["sources"].append(list(source))
+    _stored_quality(select, letters, keys_and_digests)
     for key in keys_and_digests:  # a letter with no case facts still counts as indexed
         letters.setdefault(key, {"letter": key, "sha256": keys_and_digests[key], "year": None,
                                  "specialties": [], "items": []})
     return list(letters.values())
+
+
+def _stored_quality(select: Select, letters: dict[str, LetterRows], keys_and_digests: Mapping[str, str]) -> None:
+    """Add each letter's "quality" rows, read from its letter and validation graphs."""
+    for key in keys_and_digests:
+        letters.setdefault(key, {"letter": key, "sha256": keys_and_digests[key], "year": None,
+                                 "specialties": [], "items": []})
+    graphs = " ".join(f"<{mint.letter_graph(key)}>" for key in keys_and_digests)
+    by_graph = {str(mint.letter_graph(key)): key for key in keys_and_digests}
+    for row in select(f"""PREFIX imr: <{_IMR}>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?g ?src ?built ?number ?date WHERE {{
+  VALUES ?g {{ {graphs} }}
+  GRAPH ?g {{ ?letter a imr:Letter . OPTIONAL {{ ?letter dcterms:source ?src }}
+             OPTIONAL {{ ?letter prov:generatedAtTime ?built }}
+             OPTIONAL {{ ?case imr:letter ?letter . OPTIONAL {{ ?case imr:caseNumber ?number }}
+                         OPTIONAL {{ ?case imr:decisionDate ?date }} }} }}
+}}"""):
+        letters[by_graph[str(row["g"])]]["quality"] = {
+            "case_number": _or_none(row.get("number")), "source": _or_none(row.get("src")),
+            "decision_date": _or_none(row.get("date")), "generated": _or_none(row.get("built")),
+            "conforms": None, "results": []}
+    reports = " ".join(f"<{mint.validation_graph(key)}>" for key in keys_and_digests)
+    by_report = {str(mint.validation_graph(key)): key for key in keys_and_digests}
+    for row in select(f"""PREFIX imr: <{_IMR}>
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+SELECT ?v ?ok ?r ?named ?shape ?sev ?message WHERE {{
+  VALUES ?v {{ {reports} }}
+  GRAPH ?v {{ ?letter imr:validationReport ?report . OPTIONAL {{ ?report sh:conforms ?ok }}
+             OPTIONAL {{ ?report sh:result ?r . ?r sh:resultSeverity ?sev
+                         OPTIONAL {{ ?r imr:constraint ?named }} OPTIONAL {{ ?r sh:sourceShape ?shape }}
+                         OPTIONAL {{ ?r sh:resultMessage ?message }} }} }}
+}}"""):
+        quality = letters[by_report[str(row["v"])]].setdefault("quality", {"results": []})
+        if row.get("ok") is not None:
+            quality["conforms"] = int(row["ok"] in (True, "true", "1"))
+        if row.get("r") is not None:
+            constraint = row.get("named") or row.get("shape") or "(unnamed constraint)"
+            result = [str(row["r"]), str(constraint), str(row["sev"]).rsplit("#", 1)[-1], str(row.get("message") or "")]
+            if result not in quality["results"]:
+                quality["results"].append(result)
+
+
+def _or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def sync(index: ItemIndex, select: Select, stored: Mapping[str, str], batch: int = 200) -> tuple[int, int]:

@@ -135,7 +135,7 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     """
     from rdflib import Literal, URIRef
 
-    from kg.item_index import letter_rows
+    from kg.item_index import letter_quality, letter_rows, report_results
     from kg.namespaces import IMR
     from kg.rdf import mint
     from kg.rdf.mapping import record_triples
@@ -149,7 +149,8 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     if record.case_number is None or record.text is None:
         return result
     result.key = mint.case_key(record.case_number, record.sha256)
-    triples = record_triples(record, datetime.now(UTC))
+    extracted_at = datetime.now(UTC)
+    triples = record_triples(record, extracted_at)
     letter = mint.letter_iri(result.key)
     triples.append((letter, IMR.pipelineVersion, Literal(fingerprint())))
     result.letter_nt = ntriples(triples)
@@ -164,6 +165,9 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     result.icd10 = [d.icd10 for d in record.diagnoses if d.icd10]
     result.facts = [list(fact) for fact in record_facts(record)]
     result.index_rows = letter_rows(record, digest)
+    if result.index_rows is not None:
+        result.index_rows["quality"] = letter_quality(record, extracted_at, report.conforms,
+                                                      report_results(report.graph, report_iri))
     return result
 
 

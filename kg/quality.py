@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.namespaces import GRAPH
+
+if TYPE_CHECKING:
+    from kg.item_index import ItemIndex
 
 Select = Callable[[str], list[dict[str, Any]]]
 Rows = Iterable[Mapping[str, Any]]
@@ -161,10 +164,17 @@ def _totals(report: Quality) -> dict[str, Any]:
     return totals
 
 
-def quality_report(select: Select) -> Quality:
-    """Run the five queries through ``select`` and read the report."""
-    return quality_from_rows(select(constraints_query()), select(letters_query()), select(timeline_query("month")),
-                             select(timeline_query("build")), select(rejected_query()))
+def quality_report(select: Select, index: ItemIndex | None = None, letter_limit: int | None = None) -> Quality:
+    """The report: from the item index when there is one (kg.item_index, where the pipeline keeps each letter's
+    SHACL results; the letters listed are then the ``letter_limit`` with the most problems), else by running the
+    five queries through ``select``. The letters kept out are always read from the graph."""
+    if index is None:
+        return quality_from_rows(select(constraints_query()), select(letters_query()),
+                                 select(timeline_query("month")), select(timeline_query("build")),
+                                 select(rejected_query()))
+    return quality_from_rows(index.quality_constraints(), index.quality_letters(letter_limit),
+                             index.quality_timeline("month"), index.quality_timeline("build"),
+                             select(rejected_query()))
 
 
 def to_dict(report: Quality) -> dict[str, Any]:
