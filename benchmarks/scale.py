@@ -8,11 +8,16 @@ For each size N (default 1,000; 10,000 and 100,000 take long and are run on dema
   through the web app (GET /sparql on a waitress server), and, as the baseline, with rdflib's own SPARQL
   engine over the same quads loaded into an rdflib Dataset (skipped above --rdflib-max letters, and cut at
   --rdflib-timeout seconds per query);
-* the ratios HTTP / direct and rdflib / direct.
+* the ratios HTTP / direct and rdflib / direct;
+* every page through HTTP (median of R): the workbench, /explore (with and without filters), /quality,
+  /network, /cases, /graph, a vocabulary page and case pages, with each page's status.
+
+``--store DIR --letters N`` measures the queries and pages of a store already built (no ingest).
 
 The table is printed and the numbers written as JSON (--json).
 
     python benchmarks/scale.py --sizes 1000 --repeat 3
+    python benchmarks/scale.py --store /tmp/store100k --letters 100000 --rdflib-max 0
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -84,6 +90,33 @@ def rdflib_rows(dataset: Any, sparql: str, timeout: float) -> int | None:
     return found[0] if found else None
 
 
+def pages(base: str, store_path: Path, repeat: int) -> list[dict[str, Any]]:
+    """Median seconds and status of every page, through HTTP."""
+    with KGStore(store_path, read_only=True) as store:
+        keys = [str(r["n"]) for r in store.select(
+            "SELECT ?n WHERE { GRAPH ?g { ?c <https://w3id.org/imr-kg/ontology#caseNumber> ?n } } LIMIT 3")]
+    paths = ["/", "/explore", "/explore?region=spine&level=chapter", "/explore?specialty=pain-medicine&year=2016",
+             "/explore.json", "/quality", "/network", "/cases", "/graph", "/vocab/treatment/",
+             *[f"/case/{key}" for key in keys]]
+    found = []
+    for path in paths:
+        statuses: list[int] = []
+
+        def fetch(url: str = base + path) -> int:
+            request = urllib.request.Request(url, headers={"Connection": "close"})
+            try:
+                with urllib.request.urlopen(request, timeout=600) as answer:
+                    answer.read()
+                    statuses.append(answer.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+            return statuses[-1]
+
+        seconds, status = median_time(fetch, repeat)
+        found.append({"page": path, "http_s": seconds, "status": status})
+    return found
+
+
 def queries(store_path: Path, repeat: int, rdflib_max: int, count: int, timeout: float) -> list[dict[str, Any]]:
     from rdflib import Dataset
 
@@ -116,6 +149,7 @@ def queries(store_path: Path, repeat: int, rdflib_max: int, count: int, timeout:
                     baseline = time.perf_counter() - start if answered is not None else None
                 results.append({"query": name, "direct_s": direct[name][0], "http_s": http[0],
                                 "rdflib_s": baseline, "rows": direct[name][1], "http_rows": http[1]})
+            results += pages(server.url, store_path, repeat)
     finally:
         close_app(app)
     return results
@@ -129,24 +163,42 @@ def main() -> None:
     parser.add_argument("--rdflib-max", type=int, default=10_000, help="Largest size run on rdflib too.")
     parser.add_argument("--rdflib-timeout", type=float, default=600.0)
     parser.add_argument("--json", type=Path, default=None, help="Write the numbers here.")
+    parser.add_argument("--store", type=Path, default=None, help="Measure this built store (no ingest).")
+    parser.add_argument("--letters", type=int, default=0, help="With --store: how many letters it holds.")
     args = parser.parse_args()
     report: list[dict[str, Any]] = []
-    for count in args.sizes:
+    if args.store is not None:
+        rows = queries(args.store, args.repeat, args.rdflib_max, args.letters, args.rdflib_timeout)
+        show(args.letters, rows)
+        report.append({"letters": args.letters, "queries": rows})
+    for count in [] if args.store is not None else args.sizes:
         with tempfile.TemporaryDirectory() as work:
             folder, store = Path(work) / "letters", Path(work) / "store"
             built = ingest(folder, store, count, args.jobs)
             print(f"{count:,} letters: build {built['seconds']:.1f} s = {built['letters_per_s']:.1f} letters/s "
                   f"(jobs {args.jobs}), peak RSS {built['peak_rss_mib']:.0f} MiB")
             rows = queries(store, args.repeat, args.rdflib_max, count, args.rdflib_timeout)
-        print(f"{'query':<34} {'direct s':>9} {'HTTP s':>9} {'HTTP/dir':>9} {'rdflib s':>9} {'rdflib/dir':>10} rows")
-        for row in rows:
-            direct, base = max(row["direct_s"], 1e-6), row["rdflib_s"]
-            shown = ("-", "-") if base is None else (f"{base:.3f}", f"{base / direct:.1f}x")
-            print(f"{row['query']:<34} {row['direct_s']:>9.3f} {row['http_s']:>9.3f} "
-                  f"{row['http_s'] / direct:>8.1f}x {shown[0]:>9} {shown[1]:>10} {row['rows']}")
+        show(count, rows)
         report.append({"letters": count, "ingest": built, "queries": rows})
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
+
+
+def show(count: int, rows: list[dict[str, Any]]) -> None:
+    """The table of one size: example queries, then pages."""
+    print(f"{count:,} letters")
+    print(f"{'query':<34} {'direct s':>9} {'HTTP s':>9} {'HTTP/dir':>9} {'rdflib s':>9} {'rdflib/dir':>10} rows")
+    for row in rows:
+        if "query" not in row:
+            continue
+        direct, base = max(row["direct_s"], 1e-6), row["rdflib_s"]
+        shown = ("-", "-") if base is None else (f"{base:.3f}", f"{base / direct:.1f}x")
+        print(f"{row['query']:<34} {row['direct_s']:>9.3f} {row['http_s']:>9.3f} "
+              f"{row['http_s'] / direct:>8.1f}x {shown[0]:>9} {shown[1]:>10} {row['rows']}")
+    print(f"{'page':<46} {'HTTP s':>9} status")
+    for row in rows:
+        if "page" in row:
+            print(f"{row['page']:<46} {row['http_s']:>9.3f} {row['status']}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from kg.lazy import LazyModule
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from kg.item_index import ItemIndex
 else:  # networkx takes a tenth of a second to import: only the commands that draw networks need it
     nx = LazyModule("networkx")
 
@@ -39,6 +42,7 @@ SCOPES = ("case", "item")
 #: The co-occurrence unit each projection uses unless told otherwise.
 DEFAULT_SCOPE = {"treatments": "case", "guidelines": "item", "cases": "case"}
 ROLES = {"reviewer": "imr:IMRReviewer", "claims-administrator": "imr:ClaimsAdministrator"}
+BETWEENNESS_EXACT = 300
 
 SPARQL_PREFIXES = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
 _VOCAB_GRAPH = "<https://w3id.org/imr-kg/graph/vocab>"
@@ -191,8 +195,12 @@ def add_centrality(graph: nx.Graph) -> nx.Graph:
     distances.add_nodes_from(graph)
     distances.add_weighted_edges_from(((a, b, 1 / d["weight"]) for a, b, d in graph.edges(data=True)),
                                       "distance")
-    for node, value in nx.betweenness_centrality(distances, weight="distance").items():
+    # Exact up to BETWEENNESS_EXACT nodes; above, estimated from that many sampled sources (fixed seed), since
+    # the exact value costs a shortest-path search from every node.
+    sample = BETWEENNESS_EXACT if graph.number_of_nodes() > BETWEENNESS_EXACT else None
+    for node, value in nx.betweenness_centrality(distances, k=sample, weight="distance", seed=0).items():
         graph.nodes[node]["betweenness"] = round(value, 6)
+    graph.graph["betweenness_sources"] = sample or graph.number_of_nodes()
     graph.graph["eigenvector_converged"] = False
     if graph.number_of_edges():
         try:
@@ -225,19 +233,46 @@ def analyse(graph: nx.Graph, seed: int = 42) -> nx.Graph:
     return add_communities(add_centrality(graph), seed)
 
 
-def projection(select: Select, name: str, scope: str | None = None, seed: int = 42) -> nx.Graph:
-    """Fetch the rows and build, analyse and return one projection: "treatments", "guidelines" or "cases"."""
+def projection(select: Select, name: str, scope: str | None = None, seed: int = 42,
+               index: ItemIndex | None = None) -> nx.Graph:
+    """Build, analyse and return one projection: "treatments", "guidelines" or "cases". Its rows come from the
+    store's item index when one is given (the same rows, without reading every letter), else from SPARQL."""
     if name not in PROJECTIONS:
         raise KGError(f"unknown projection {name!r}; use one of: {', '.join(PROJECTIONS)}")
     scope = scope or DEFAULT_SCOPE[name]
+    treatments = (lambda: index.treatment_rows()) if index is not None else (lambda: fetch_treatments(select))
     if name == "guidelines":
-        graph = co_occurrence_graph(guideline_mentions(fetch_citations(select)), scope, "guideline")
+        rows = index.citation_rows() if index is not None else fetch_citations(select)
+        graph = co_occurrence_graph(guideline_mentions(rows), scope, "guideline")
     elif name == "treatments":
-        graph = co_occurrence_graph(treatment_mentions(fetch_treatments(select)), scope, "treatment")
+        graph = co_occurrence_graph(treatment_mentions(treatments()), scope, "treatment")
     else:
-        graph = case_treatment_graph(treatment_mentions(fetch_treatments(select)))
+        graph = case_treatment_graph(treatment_mentions(treatments()))
     graph.graph["projection"] = name
     return analyse(graph, seed)
+
+
+def kept_projection(select: Select, name: str, scope: str | None, index: ItemIndex, seed: int = 42) -> nx.Graph:
+    """:func:`projection`, analysed once per state of the item index: the result is kept in the index and used
+    again until a letter is added, replaced or deleted (`kg build` analyses the default projections at its end)."""
+    scope = scope or DEFAULT_SCOPE.get(name, "case")
+    key = f"projection:{name}:{scope}:{seed}"
+    kept = index.cached(key)
+    if kept is not None:
+        return nx.node_link_graph(json.loads(kept), edges="links")
+    version = index.version()
+    graph = projection(select, name, scope, seed, index)
+    try:
+        index.keep(key, version, json.dumps(node_link(graph)))
+    except sqlite3.Error:  # an index opened read-only: the analysis is simply not kept
+        pass
+    return graph
+
+
+def refresh_projections(index: ItemIndex, seed: int = 42) -> None:
+    """Analyse and keep the projections the network page shows, for the index as it is now."""
+    for name in ("treatments", "guidelines"):
+        kept_projection(lambda _: [], name, None, index, seed)
 
 
 def top_pairs(graph: nx.Graph, n: int = 10) -> list[dict[str, Any]]:

@@ -64,4 +64,8 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
         report(processed)
     summary = loader.finish()
     store.set_meta({"fingerprint": current})
+    if items is not None:
+        from kg.analytics import refresh_projections
+
+        refresh_projections(items)  # so that the network page answers at once (nothing to do if unchanged)
     return summary

@@ -10,7 +10,8 @@ time, in any process).
 What one letter contributes (:func:`letter_rows`, computed in the pipeline's workers) is plain data:
 
     {"letter": key, "sha256": ..., "year": 2016 | None, "specialties": [IRI ...],
-     "items": [{"item": IRI, "category": IRI | "", "outcome": IRI | "", "regions": [IRI ... with the regions
+     "items": [{"item": IRI, "category": IRI | "", "outcome": IRI | "", "treatment": IRI | "",
+                "treatment_label": the treatment as written | "", "regions": [IRI ... with the regions
                 above them], "sources": [[level, guideline IRI, detail IRI, detail text] ...]}]}
 
 ``sources`` are the reviewer's citations naming a guideline, at each level of detail of the explorer
@@ -30,6 +31,7 @@ from kg.rdf import mint
 from kg.record import CaseRecord
 
 FILE_NAME = "items.sqlite"
+SCHEMA_VERSION = 3  # raised whenever the tables change
 LetterRows = dict[str, Any]
 Select = Callable[[str], list[dict[str, Any]]]
 _IMR = "https://w3id.org/imr-kg/ontology#"
@@ -42,7 +44,10 @@ CREATE TABLE IF NOT EXISTS letter_results (letter TEXT NOT NULL, result TEXT NOT
                                            severity TEXT NOT NULL, message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS letter_specialties (letter TEXT NOT NULL, specialty TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (item TEXT PRIMARY KEY, letter TEXT NOT NULL, year INTEGER,
-                                  category TEXT NOT NULL, outcome TEXT NOT NULL);
+                                  category TEXT NOT NULL, outcome TEXT NOT NULL,
+                                  treatment TEXT NOT NULL DEFAULT '', treatment_label TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS analyses (name TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS item_regions (item TEXT NOT NULL, region TEXT NOT NULL, named INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS item_sources (item TEXT NOT NULL, level TEXT NOT NULL, guideline TEXT NOT NULL,
                                          detail_iri TEXT NOT NULL, detail TEXT NOT NULL);
@@ -86,6 +91,8 @@ def letter_rows(record: CaseRecord, digest: str) -> LetterRows | None:
         items.append({"item": str(mint.part_iri(case, "item", number)),
                       "category": str(mint.category_iri(item.category)) if item.category else "",
                       "outcome": str(outcome) if outcome else "", "regions": [[r, n] for r, n in closure.items()],
+                      "treatment": str(mint.concept_iri("treatment", item.treatment_id)) if item.treatment_id else "",
+                      "treatment_label": item.treatment or "",
                       "sources": [list(s) for s in dict.fromkeys(sources)]})
     specialties = [str(mint.concept_iri("specialty", m.concept_id)) for m in record.specialty_mentions if m.concept_id]
     return {"letter": key, "sha256": digest, "year": year, "specialties": list(dict.fromkeys(specialties)),
@@ -144,9 +151,18 @@ class ItemIndex:
         else:
             self.db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
             self.db.execute("PRAGMA journal_mode=WAL")
+        #: False for an index written by another version of this module: not to be read (a build rewrites it).
+        self.current = self.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        self.reset = False  # True when this opening dropped an index of another layout
         if not read_only:
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(_SCHEMA)
+            if not self.current:  # derived data: an index of another layout is dropped and filled again
+                for (table,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+                    self.db.execute(f'DROP TABLE IF EXISTS "{table}"')
+                self.db.executescript(_SCHEMA)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self.db.commit()
+                self.reset = self.current = True
 
     def close(self) -> None:
         """Close the database."""
@@ -162,6 +178,7 @@ class ItemIndex:
         """Put letters in (replacing what they held before) and take letters out, in one transaction."""
         letters = list(letters)
         with self.db:
+            self._bump()
             for key in [*removed, *(rows["letter"] for rows in letters)]:
                 self._remove(key)
             for rows in letters:
@@ -177,8 +194,9 @@ class ItemIndex:
                 self.db.executemany("INSERT INTO letter_specialties VALUES (?, ?)",
                                     [(rows["letter"], s) for s in rows["specialties"]])
                 for item in rows["items"]:
-                    self.db.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?)",
-                                    (item["item"], rows["letter"], rows["year"], item["category"], item["outcome"]))
+                    self.db.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                    (item["item"], rows["letter"], rows["year"], item["category"], item["outcome"],
+                                     item.get("treatment", ""), item.get("treatment_label", "")))
                     self.db.executemany("INSERT INTO item_regions VALUES (?, ?, ?)",
                                         [(item["item"], r, n) for r, n in item["regions"]])
                     self.db.executemany("INSERT INTO item_sources VALUES (?, ?, ?, ?, ?)",
@@ -193,8 +211,48 @@ class ItemIndex:
     def clear(self) -> None:
         """Empty every table."""
         with self.db:
+            self._bump()
             for table in ("item_regions", "item_sources", "items", "letter_specialties", "letter_results", "letters"):
                 self.db.execute(f"DELETE FROM {table}")
+
+    def _bump(self) -> None:
+        self.db.execute("INSERT INTO meta VALUES ('version', '1') "
+                        "ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def version(self) -> int:
+        """A number that changes whenever the index does (what cached analyses are checked against)."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def cached(self, name: str) -> str | None:
+        """An analysis stored for the index as it is now, or None."""
+        row = self.db.execute("SELECT data FROM analyses WHERE name = ? AND version = ?",
+                              (name, self.version())).fetchone()
+        return row[0] if row else None
+
+    def keep(self, name: str, version: int, data: str) -> None:
+        """Store an analysis computed from the index at ``version`` (dropped when the index has changed since)."""
+        with self.db:
+            if self.version() == version:
+                self.db.execute("INSERT OR REPLACE INTO analyses VALUES (?, ?, ?)", (name, version, data))
+
+    def treatment_rows(self) -> list[dict[str, str]]:
+        """:data:`kg.analytics.TREATMENT_QUERY`'s rows, from the index (labels from the vocabulary)."""
+        rows = self.db.execute("SELECT i.letter, l.case_number, i.item, i.treatment, i.treatment_label "
+                               "FROM items i JOIN letters l ON l.letter = i.letter")
+        return [{"case": str(mint.case_iri(key)), "caseNumber": number or "", "item": item, "treatment": iri,
+                 "treatmentLabel": written, "label": _label(iri) if iri else ""}
+                for key, number, item, iri, written in rows]
+
+    def citation_rows(self) -> list[dict[str, str]]:
+        """:data:`kg.analytics.CITATION_QUERY`'s rows for the reviewer's citations, from the index: one per
+        guideline with its chapter, or its topic when no chapter is cited."""
+        rows = self.db.execute("SELECT i.letter, l.case_number, i.item, s.guideline, s.detail_iri, s.detail "
+                               "FROM item_sources s JOIN items i ON i.item = s.item JOIN letters l "
+                               "ON l.letter = i.letter WHERE s.level = 'chapter'")
+        return [{"case": str(mint.case_iri(key)), "caseNumber": number or "", "item": item, "guideline": gl,
+                 "guidelineLabel": _label(gl), "chapter": chapter, "chapterLabel": _label(chapter) if chapter else "",
+                 "topic": "" if chapter else detail} for key, number, item, gl, chapter, detail in rows]
 
     def letters(self) -> dict[str, str]:
         """Letter key -> file digest of every letter in the index."""
@@ -273,6 +331,18 @@ class ItemIndex:
         return int(self.db.execute("SELECT COUNT(*) FROM letters").fetchone()[0])
 
 
+def _label(iri: str) -> str:
+    """A vocabulary concept's preferred label, or "" when the vocabularies do not know it."""
+    from kg.vocab import vocabulary
+
+    scheme = iri.split("/vocab/", 1)[-1].split("/", 1)[0] if "/vocab/" in iri else ""
+    try:
+        concept = vocabulary(scheme).get(iri) if scheme else None
+    except KeyError:
+        concept = None
+    return concept.pref_label if concept is not None else ""
+
+
 def stored_rows(select: Select, keys_and_digests: Mapping[str, str]) -> list[LetterRows]:
     """The index rows of letters already in the store, read from their graphs (to rebuild the index)."""
     if not keys_and_digests:
@@ -280,14 +350,15 @@ def stored_rows(select: Select, keys_and_digests: Mapping[str, str]) -> list[Let
     graphs = " ".join(f"<{mint.letter_graph(key)}>" for key in keys_and_digests)
     rows = select(f"""PREFIX imr: <{_IMR}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?g ?item ?kind ?a ?b ?c ?date WHERE {{
+SELECT ?g ?item ?kind ?a ?b ?c ?d ?date WHERE {{
   VALUES ?g {{ {graphs} }}
   GRAPH ?g {{
     ?case a imr:Case .
     OPTIONAL {{ ?case imr:decisionDate ?date }}
     {{ ?case imr:reviewerSpecialty ?a BIND("specialty" AS ?kind) }}
     UNION {{ ?case imr:disputedItem ?item BIND("item" AS ?kind)
-             OPTIONAL {{ ?item imr:category ?a }} OPTIONAL {{ ?item imr:outcome ?b }} }}
+             OPTIONAL {{ ?item imr:category ?a }} OPTIONAL {{ ?item imr:outcome ?b }}
+             OPTIONAL {{ ?item imr:treatment ?c }} OPTIONAL {{ ?item imr:treatmentLabel ?d }} }}
     UNION {{ ?case imr:disputedItem ?item . ?item imr:citation ?cite .
              ?cite imr:citationRole imr:IMRReviewer ; imr:guideline ?a BIND("source" AS ?kind)
              OPTIONAL {{ ?cite imr:chapter ?b }} OPTIONAL {{ ?cite imr:topic ?c }} }}
@@ -318,10 +389,11 @@ SELECT ?g ?item ?kind ?region ?above WHERE {{
         item = items.get(str(row["item"]))
         if item is None:
             item = items[str(row["item"])] = {"item": str(row["item"]), "category": "", "outcome": "",
-                                              "regions": [], "sources": []}
+                                              "treatment": "", "treatment_label": "", "regions": [], "sources": []}
             rows_of["items"].append(item)
         if kind == "item":
             item["category"], item["outcome"] = str(row.get("a") or ""), str(row.get("b") or "")
+            item["treatment"], item["treatment_label"] = str(row.get("c") or ""), str(row.get("d") or "")
         elif kind == "region":
             named = str(row["region"])
             regions = dict(item["regions"])

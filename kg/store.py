@@ -141,12 +141,19 @@ class KGStore:
         if getattr(self, "_items", None) is None:
             from kg.item_index import FILE_NAME, ItemIndex
 
-            if self.path is None:
-                self._items = ItemIndex(None)
-            elif not self.read_only:
-                self._items = ItemIndex(self.path / FILE_NAME)
+            if not self.read_only:
+                fresh = self.path is None or not (self.path / FILE_NAME).is_file()
+                self._items = ItemIndex(None if self.path is None else self.path / FILE_NAME)
+                if fresh or self._items.reset:  # filled from the letters already stored, before any change
+                    from kg.build import letter_index
+                    from kg.item_index import sync
+
+                    sync(self._items, self.select, {key: sha for key, (sha, _) in letter_index(self).items()})
             elif (self.path / FILE_NAME).is_file():
                 self._items = ItemIndex(self.path / FILE_NAME, read_only=True)
+                if not self._items.current:
+                    self._items.close()
+                    self._items = None
         return getattr(self, "_items", None)
 
     def index(self, letters: list[dict[str, Any]], removed: list[str]) -> None:

@@ -175,3 +175,51 @@ def test_build_times_are_written_as_the_store_gives_them_back() -> None:
         literal = ox.Literal(moment.astimezone(timezone.utc).isoformat(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"))
         store.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), literal))
         assert next(iter(store)).object.value == canonical_datetime(moment)
+
+
+@pytest.mark.parametrize("name", ["treatments", "guidelines", "cases"])
+def test_network_projections_from_the_index_are_those_from_sparql(store: KGStore, name: str) -> None:
+    """Nodes, edges and every attribute of each projection: the same from the index as from SPARQL."""
+    from kg.analytics import node_link, projection
+
+    assert node_link(projection(store.select, name, index=store.item_index())) == \
+        node_link(projection(store.select, name))
+
+
+def test_an_analysis_is_kept_until_the_index_changes(letters: Path, tmp_path: Path) -> None:
+    """The network page's analyses are computed once per state of the index, and again after a change."""
+    from kg.analytics import kept_projection, node_link, projection
+
+    with KGStore(tmp_path / "store") as small:
+        build([letters / "bundled"], small)
+        index = small.item_index()
+        assert index is not None
+        assert index.cached("projection:treatments:case:42") is not None  # made by the build
+        kept = kept_projection(small.select, "treatments", None, index)
+        assert node_link(kept) == node_link(projection(small.select, "treatments"))
+        version = index.version()
+        index.write([], ["CM14-0166055"])
+        assert index.version() > version and index.cached("projection:treatments:case:42") is None
+        index.keep("projection:treatments:case:42", version, "{}")  # computed before the change: not kept
+        assert index.cached("projection:treatments:case:42") is None
+
+
+def test_an_index_of_another_layout_is_rebuilt_from_the_store(letters: Path, tmp_path: Path) -> None:
+    """Opened for writing, an index written by another version is dropped and filled again from the graph;
+    opened for reading, it is not used at all."""
+    import sqlite3
+
+    path = tmp_path / "store"
+    with KGStore(path) as small:
+        build([letters / "bundled"], small)
+        expected = _rows(small.item_index())
+    old = sqlite3.connect(path / FILE_NAME)
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    with KGStore(path, read_only=True) as reader:
+        assert reader.item_index() is None
+    with KGStore(path) as writer:
+        index = writer.item_index()
+        assert index is not None and index.reset
+        assert _rows(index) == expected

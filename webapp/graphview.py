@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request,
 
 from kg import analytics
 from kg.namespaces import BASE, PREFIXES
-from webapp.store import select, select_values
+from webapp.store import select, select_values, writable_item_index
 from webapp.workbench import vendor_ready
 
 bp = Blueprint("graphview", __name__)
@@ -221,7 +221,7 @@ def network_page() -> str:
     """Top pairs, most central nodes and communities of the treatment and guideline projections."""
     sections = []
     for name, (title, description) in NETWORKS.items():
-        network = analytics.projection(_analytics_select, name)
+        network = _projection(name, None)
         sections.append({
             "name": name, "title": title, "description": description, "facts": network.graph,
             "nodes": network.number_of_nodes(), "edges": network.number_of_edges(),
@@ -244,4 +244,15 @@ def network_json() -> Response:
                                 f"use one of: {', '.join(analytics.PROJECTIONS)}")
     if scope is not None and scope not in analytics.SCOPES:
         return _json_error(400, f"Unknown scope {scope[:50]!r}; use one of: {', '.join(analytics.SCOPES)}")
-    return jsonify(analytics.node_link(analytics.projection(_analytics_select, name, scope)))
+    return jsonify(analytics.node_link(_projection(name, scope)))
+
+
+def _projection(name: str, scope: str | None) -> Any:
+    """A projection, analysed once per state of the store's item index when it has one."""
+    index = writable_item_index()
+    if index is None:
+        return analytics.projection(_analytics_select, name, scope)
+    try:
+        return analytics.kept_projection(_analytics_select, name, scope, index)
+    finally:
+        index.close()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import atexit
 import secrets
+import sqlite3
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -85,12 +86,35 @@ class StoreWriter:
         return select_values(sparql)
 
     def index(self, letters: list[dict[str, Any]], removed: list[str]) -> None:
-        """Bring the item index in the store folder up to date (this process is the store's one writer)."""
-        with ItemIndex(Path(current_app.config["STORE_PATH"]) / INDEX_FILE) as items:
-            items.write(letters, removed)
+        """Bring the item index in the store folder up to date (this process is the store's one writer). A
+        store without a current index gets none here: `kg build` or `kg recount` makes it from the graph."""
+        items = writable_item_index()
+        if items is not None:
+            with items:
+                items.write(letters, removed)
+
+
+def writable_item_index() -> ItemIndex | None:
+    """The store's item index opened for writing (None when the store has no current one), or read-only when
+    its file cannot be written."""
+    reader = item_index()  # checks the layout without changing anything
+    if reader is None:
+        return None
+    reader.close()
+    try:
+        return ItemIndex(Path(current_app.config["STORE_PATH"]) / INDEX_FILE)
+    except sqlite3.Error:
+        return item_index()
 
 
 def item_index() -> ItemIndex | None:
-    """The store's item index opened for reading, or None when the store has none (pages then count with SPARQL)."""
+    """The store's item index opened for reading, or None when the store has none, or one of another layout
+    (pages then count with SPARQL)."""
     path = Path(current_app.config["STORE_PATH"]) / INDEX_FILE
-    return ItemIndex(path, read_only=True) if path.is_file() else None
+    if not path.is_file():
+        return None
+    index = ItemIndex(path, read_only=True)
+    if index.current:
+        return index
+    index.close()
+    return None
