@@ -17,9 +17,9 @@ else:  # networkx takes a tenth of a second to import: only the commands that dr
     nx = LazyModule("networkx")
 
 from kg import analytics
-from kg.cli_graph import store_option
+from kg.cli_graph import store_or_url_option
 from kg.errors import KGError
-from kg.store import KGStore
+from kg.store import open_any
 
 TITLES = {
     "treatments": "Treatments most often requested together",
@@ -47,23 +47,28 @@ def graph() -> None:
     """
 
 
-def _projection(store_path: Path, name: str, scope: str | None) -> nx.Graph:
+def _projection(store_path: Path | str, name: str, scope: str | None) -> nx.Graph:
+    """A projection of a local store (from its item index, analysed once per state of it) or of a SPARQL
+    server (from queries)."""
     try:
-        with KGStore(store_path, read_only=True) as store:
-            return analytics.projection(store.select, name, scope)
+        with open_any(store_path, read_only=True) as store:
+            index = store.item_index()
+            if index is None:
+                return analytics.projection(store.select, name, scope)
+            return analytics.kept_projection(store.select, name, scope, index)
     except KGError as error:
         raise click.ClickException(str(error)) from error
 
 
 @graph.command()
-@store_option
+@store_or_url_option
 @_PROJECTION
 @click.option("--format", "fmt", type=click.Choice(analytics.FORMATS), default="graphml", show_default=True,
               help="graphml and gexf for Gephi or Cytoscape; json: node-link data for D3.")
 @_SCOPE
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default stdout).")
-def export(store_path: Path, projection: str, fmt: str, scope: str | None, output: Path | None) -> None:
+def export(store_path: Path | str, projection: str, fmt: str, scope: str | None, output: Path | None) -> None:
     """Write a projection with its centrality and community attributes as GraphML, GEXF or JSON.
 
     Nodes carry label, iri, cases, items, degree, strength (weighted degree), betweenness, eigenvector and
@@ -87,13 +92,13 @@ def export(store_path: Path, projection: str, fmt: str, scope: str | None, outpu
 
 
 @graph.command()
-@store_option
+@store_or_url_option
 @click.option("--projection", type=click.Choice(("all",) + analytics.PROJECTIONS), default="all",
               show_default=True, help="all: treatments and guidelines.")
 @_SCOPE
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows per list.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def summary(store_path: Path, projection: str, scope: str | None, top: int, fmt: str) -> None:
+def summary(store_path: Path | str, projection: str, scope: str | None, top: int, fmt: str) -> None:
     """Print the top pairs, the most central nodes and the communities of the projections.
 
     Example:

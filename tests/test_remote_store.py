@@ -280,3 +280,19 @@ def test_store_folder_still_a_path(tmp_path: Path, runner: CliRunner) -> None:
     result = runner.invoke(cli, ["build", str(SEED), "--store", str(tmp_path / "s"), "-q"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "s").is_dir() and "1 added" in result.stderr
+
+
+def test_network_summary_reads_the_server(built: tuple[str, str], runner: CliRunner, tmp_path: Path) -> None:
+    """`kg graph summary` over a SPARQL server gives what it gives over a local store of the same letters."""
+    from kg.build import build
+    from kg.store import KGStore
+
+    url, _ = built
+    remote = runner.invoke(cli, ["graph", "summary", "--store", url, "--format", "json"])
+    assert remote.exit_code == 0, remote.output
+    with KGStore(tmp_path / "local") as store:
+        build([DATA_DIR], store)
+    local = runner.invoke(cli, ["graph", "summary", "--store", str(tmp_path / "local"), "--format", "json"])
+    assert local.exit_code == 0, local.output
+    assert json.loads(remote.stdout) == json.loads(local.stdout)
+    assert json.loads(remote.stdout)
