@@ -263,7 +263,8 @@ class ItemIndex:
         """The explorer's counts: distinct decided items per (guideline, detail IRI, detail, category, outcome)
         at ``level``, and per (category, outcome), among items with a reviewer citation naming a guideline and
         matching the filters (IRIs; any value of a filter matches, all filters must)."""
-        where, params = ["i.outcome != ''"], []
+        where: list[str] = ["i.outcome != ''"]
+        params: list[Any] = []
         for values, clause in (
                 (list(category), "i.category IN ({})"),
                 (list(year), "i.year IN ({})"),

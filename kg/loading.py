@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, PROV, XSD
 from kg.namespaces import BASE, GRAPH, IMR
 from kg.pipeline import Processed
 from kg.rdf import mint
-from kg.summaries import Cell, Fact, accumulate, facts_from_rows, stored_facts_query, update_counts
+from kg.summaries import Cell, Counts, Fact, accumulate, facts_from_rows, stored_facts_query, update_counts
 
 REJECTED_GRAPH = GRAPH["rejected"]
 ICD10_GRAPH = GRAPH["icd10cm"]
@@ -86,7 +86,7 @@ class LetterLoader:
         self.read: list[str] = []
         self.rejections: list[tuple[str, list[str]]] = []
         self.icd10: set[str] = set()
-        self.change: dict[Cell, list[int]] = {}  # outcome counts not yet written
+        self.change: dict[Cell, Counts] = {}  # outcome counts not yet written
         self.unwritten = 0  # letters taken since the last flush
         self.to_index: list[dict[str, Any]] = []  # item-index rows of the letters written since the last flush
         self.unindexed: list[str] = []  # letters taken out of the store since the last flush

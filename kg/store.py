@@ -114,6 +114,7 @@ class KGStore:
     def __init__(self, path: str | os.PathLike[str] | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self._items: ItemIndex | None = None
         self._lock: IO[str] | None = None
         if self.path is None:
             self.store = ox.Store()
@@ -138,23 +139,25 @@ class KGStore:
     def item_index(self) -> ItemIndex | None:
         """The item index kept beside this store (kg.item_index): in the store folder, or in memory for a store
         in memory; None for a read-only store that has none."""
-        if getattr(self, "_items", None) is None:
+        if self._items is None:
             from kg.item_index import FILE_NAME, ItemIndex
 
+            file = None if self.path is None else self.path / FILE_NAME
             if not self.read_only:
-                fresh = self.path is None or not (self.path / FILE_NAME).is_file()
-                self._items = ItemIndex(None if self.path is None else self.path / FILE_NAME)
-                if fresh or self._items.reset:  # filled from the letters already stored, before any change
+                fresh = file is None or not file.is_file()
+                items = self._items = ItemIndex(file)
+                if fresh or items.reset:  # filled from the letters already stored, before any change
                     from kg.build import letter_index
                     from kg.item_index import sync
 
-                    sync(self._items, self.select, {key: sha for key, (sha, _) in letter_index(self).items()})
-            elif (self.path / FILE_NAME).is_file():
-                self._items = ItemIndex(self.path / FILE_NAME, read_only=True)
-                if not self._items.current:
-                    self._items.close()
-                    self._items = None
-        return getattr(self, "_items", None)
+                    sync(items, self.select, {key: sha for key, (sha, _) in letter_index(self).items()})
+            elif file is not None and file.is_file():
+                reader = ItemIndex(file, read_only=True)
+                if reader.current:
+                    self._items = reader
+                else:
+                    reader.close()
+        return self._items
 
     def index(self, letters: list[dict[str, Any]], removed: list[str]) -> None:
         """Put letters in the item index (replacing earlier rows) and take letters out of it."""
@@ -164,9 +167,8 @@ class KGStore:
 
     def close(self) -> None:
         """Flush and release the write lock."""
-        items = getattr(self, "_items", None)
-        if items is not None:
-            items.close()
+        if self._items is not None:
+            self._items.close()
             self._items = None
         if self._lock is not None:
             if hasattr(self, "store"):

@@ -137,8 +137,9 @@ def _report(conforms: bool, results: Graph, report_iri: URIRef | None, prefixes:
         bind_prefixes(graph)
     old = next(iter(results.subjects(RDF.type, SH.ValidationReport)), None) if report_iri is not None else None
     for s, p, o in results:
-        graph.add((report_iri if old is not None and s == old else s, p,
-                   report_iri if old is not None and o == old else o))
+        if old is not None and report_iri is not None:
+            s, o = (report_iri if s == old else s), (report_iri if o == old else o)
+        graph.add((s, p, o))
     problems = []
     for node in list(graph.objects(None, SH.result)):
         problem = _problem(graph, node)

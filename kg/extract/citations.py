@@ -9,7 +9,7 @@ of the same guideline, without pages it is one more topic of the previous citati
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from kg.extract.citation_groups import Source, decision_sentences, mtus_documents, non_mtus_sources
 from kg.record import Citation, Span
@@ -198,7 +198,7 @@ def _find_chapter(guideline: Concept, body: str) -> tuple[Concept | None, str]:
     named = pattern.search(body) if pattern else None
     if named:
         body = body[:named.start()] + " " + body[named.end():]
-        concept = next(c for c in chapters if named.lastgroup == _group_name(c))
+        concept = _chapter_groups(guideline.id)[named.lastgroup or ""]
         return by_number or concept, _CHAPTER_WORD_RE.sub(" ", body)
     return by_number, body
 
@@ -206,6 +206,12 @@ def _find_chapter(guideline: Concept, body: str) -> tuple[Concept | None, str]:
 @lru_cache(maxsize=None)
 def _chapters(guideline_id: str) -> tuple[Concept, ...]:
     return tuple(c for c in vocabulary("guideline").concepts if guideline_id in c.broader)
+
+
+@cache
+def _chapter_groups(guideline_id: str) -> dict[str, Concept]:
+    """The chapters of a guideline by the name of their group in :func:`_chapter_pattern` (unique there)."""
+    return {_group_name(concept): concept for concept in _chapters(guideline_id)}
 
 
 @lru_cache(maxsize=None)

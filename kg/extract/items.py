@@ -10,6 +10,7 @@ with "... Relied Upon by the Claims Administrator:", "... Relied Upon by the Exp
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import NamedTuple
 
 from kg.extract.citations import parse_citations
@@ -245,8 +246,7 @@ def _item(text: str, block: _Block, labels: dict[str, str], decision_source: str
 
 def _labelled_parts(text: str, start: int, end: int, labels: dict[str, str]) -> dict[str, Span]:
     """Spans of the text after each label, up to the next label or the block's end."""
-    pattern = re.compile(r"^[ \t]*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in labels.items()) + r")[ \t]*:?",
-                         re.IGNORECASE | re.MULTILINE)
+    pattern = _label_pattern(tuple(labels.items()))
     found = [(m.start(), m.end(), m.lastgroup) for m in pattern.finditer(text, start, end)]
     parts: dict[str, Span] = {}
     for i, (_, body_start, name) in enumerate(found):
@@ -255,6 +255,13 @@ def _labelled_parts(text: str, start: int, end: int, labels: dict[str, str]) -> 
             a, b = strip_span(text, body_start, body_end)
             parts[name] = (a, b)
     return parts
+
+
+@cache
+def _label_pattern(labels: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """A label at the start of a line, as a group named by its key, and the colon after it if any."""
+    return re.compile(r"^[ \t]*(?:" + "|".join(f"(?P<{k}>{v})" for k, v in labels) + r")[ \t]*:?",
+                      re.IGNORECASE | re.MULTILINE)
 
 
 def strip_span(text: str, start: int, end: int) -> Span:
@@ -267,4 +274,6 @@ def strip_span(text: str, start: int, end: int) -> Span:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" :*")
+    """``text`` on one line, its runs of white space made single spaces (``str.split`` cuts where ``\\s+``
+    would, without a regex pass over a long rationale), without the colons and asterisks around it."""
+    return " ".join(text.split()).strip(" :*")

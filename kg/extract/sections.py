@@ -24,6 +24,7 @@ followed by their text on the same line, after the colon.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 LAYOUT_DETERMINATION = "determination-2014"
@@ -72,15 +73,30 @@ def _alternatives(families: dict[str, tuple[str, ...]]) -> tuple[list[str], str]
     return names, "|".join(f"(?P<h{i}>{pattern})" for i, pattern in enumerate(patterns))
 
 
+def _line_pattern(line: str) -> re.Pattern[str]:
+    """A line that ``line`` matches from its start, found by the line break before it (see :func:`_lines`).
+
+    A pattern that opens with "^" is tried at every position of a text; one that opens with a line break lets
+    the regex engine go from line break to line break.
+    """
+    return re.compile(r"\n(?P<line>" + line + ")", re.IGNORECASE | re.MULTILINE)
+
+
+def _lines(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, re.Match[str]]]:
+    """(start, end, match) of every line of ``text`` that a :func:`_line_pattern` finds: the text is searched with
+    a line break put in front, for its first line, and the offsets are those of ``text``."""
+    for match in pattern.finditer("\n" + text):
+        yield match.start("line") - 1, match.end("line") - 1, match
+
+
 _NAMES, _ALTERNATIVES = _alternatives(HEADING_FAMILIES)
-_HEADING_RE = re.compile(r"^[ \t]*(?:" + _ALTERNATIVES + r")[ \t]*:?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_HEADING_RE = _line_pattern(r"[ \t]*(?:" + _ALTERNATIVES + r")[ \t]*:?[ \t]*$")
 _FORM_NAMES, _FORM_ALTERNATIVES = _alternatives({**FORM_FAMILIES, "dispute": HEADING_FAMILIES["dispute"],
                                                  "documents": HEADING_FAMILIES["documents"]})
 # In a form, a label may stand alone or be followed by its text after a colon.
-_FORM_LABEL_RE = re.compile(r"^[ \t]*(?:" + _FORM_ALTERNATIVES + r")[ \t]*(?::[ \t]*|$)",
-                            re.IGNORECASE | re.MULTILINE)
+_FORM_LABEL_RE = _line_pattern(r"[ \t]*(?:" + _FORM_ALTERNATIVES + r")[ \t]*(?::[ \t]*|$)")
 # The first per-item block of a 2013 notice starts the issues section.
-_NOTICE_ITEMS_RE = re.compile(r"^[ \t]*\d+[).]\s+regarding\s+the\s+request\s+for\b", re.IGNORECASE | re.MULTILINE)
+_NOTICE_ITEMS_RE = _line_pattern(r"[ \t]*\d+[).]\s+regarding\s+the\s+request\s+for\b")
 
 
 @dataclass(frozen=True)
@@ -115,10 +131,10 @@ class Sections:
 def split_sections(text: str) -> Sections:
     """Find the known headings in ``text``, tell the layout and cut the text into sections."""
     marks = _marks(_HEADING_RE, _NAMES, text)
-    items = _NOTICE_ITEMS_RE.search(text)
+    items = next(_lines(_NOTICE_ITEMS_RE, text), None)
     if items and not any(name == "issues" for *_, name, _ in marks):
-        marks.append((items.start(), items.start(), "issues", ""))
-    layout = _layout(text, {name for *_, name, _ in marks})
+        marks.append((items[0], items[0], "issues", ""))
+    layout = _layout({name for *_, name, _ in marks}, items is not None)
     if layout == LAYOUT_PROFESSIONAL:
         taken = {start for start, *_ in marks}
         marks += [mark for mark in _marks(_FORM_LABEL_RE, _FORM_NAMES, text) if mark[0] not in taken]
@@ -134,16 +150,17 @@ def split_sections(text: str) -> Sections:
 def _marks(pattern: re.Pattern[str], names: list[str], text: str) -> list[tuple[int, int, str, str]]:
     """(heading start, body start, section name, heading text) of every heading ``pattern`` finds."""
     marks = []
-    for match in pattern.finditer(text):
+    for start, end, match in _lines(pattern, text):
         index = next(i for i in range(len(names)) if match.group(f"h{i}") is not None)
-        marks.append((match.start(), match.end(), names[index], re.sub(r"\s+", " ", match.group(0)).strip()))
+        marks.append((start, end, names[index], re.sub(r"\s+", " ", match["line"]).strip()))
     return marks
 
 
-def _layout(text: str, names: set[str]) -> str | None:
+def _layout(names: set[str], notice_items: bool) -> str | None:
+    """The layout the section names imply; ``notice_items``: the text has a 2013 notice's item blocks."""
     if "form" in names or ("dispute" in names and "issues" not in names and "notice" not in names):
         return LAYOUT_PROFESSIONAL
-    if "notice" in names or "decision" in names or _NOTICE_ITEMS_RE.search(text):
+    if "notice" in names or "decision" in names or notice_items:
         return LAYOUT_NOTICE
     if "documents" in names and names & {"issues", "reviewer", "summary"}:
         return LAYOUT_DOCS

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kg.record import Diagnosis, Mention
-from kg.vocab import vocabulary
+from kg.vocab import Match, vocabulary
 from kg.vocab.icd10 import link_icd10
 from kg.vocab.spelling import correct_spelling
 
@@ -38,10 +38,12 @@ _DIAGNOSIS_TAIL_RE = re.compile(
 _NEGATED_RE = re.compile(r"\b(?:no|not|without|denie[sd]|negative\s+for)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _UNCERTAIN_RE = re.compile(r"^(?:possible|probable|possibly|probably|suspected|suspect|presumed|questionable|likely"
                            r"|rule\s+out|r/o|query|\?)\b\s*", re.IGNORECASE)
-# The sentence that lists the treatment history, in the wordings letters use.
+# The sentence that lists the treatment history, in the wordings letters use. Every wording starts with one of
+# the first letters of the lookahead and goes on with one of the second: the search passes over other places
+# at once.
 _HISTORY = r"(?:treatments?|care|therapy|therapies|management)"
 _TREATMENT_RE = re.compile(
-    r"(?P<lead>"
+    r"(?=[chmoprtw][aehort])(?P<lead>"
     rf"(?:(?:other|relevant|prior|previous|past|conservative|the)\s+)*{_HISTORY}"
     r"(?:\s+(?:and|&)\s+(?:evaluations?|diagnostic\s+testing|diagnostics|work-?up))?"
     r"(?:\s+(?:rendered|received|provided|given|tried))?(?:\s+to\s+date)?\s+"
@@ -86,6 +88,14 @@ _RELATIVE_RE = re.compile(r"(?:\w+\s+of\s+)?(?:which|whom|that|who|where|when|wh
 _MONTHS_AND_NUMBERS_RE = re.compile(
     r"(?:[#\d\W_]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\b)*", re.IGNORECASE)
 
+_ENUMERATOR_RE = re.compile(r"^(?:\(?\d{1,2}[).]|\(?[a-h]\))\s*")  # "1)", "(a)" before a list element
+_ARTICLE_RE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
+_THREE_LETTERS_RE = re.compile(r"[A-Za-z]{3}")
+_BRACKETED_RE = re.compile(r"\s*\([^()]*\)")
+_PIECE_LEAD_RE = re.compile(r"\s*(?:(?:and|or)\s+)?")
+_SIDE_LEAD_RE = re.compile(r"^(?:the|both|right|left|bilateral)\s+", re.IGNORECASE)
+_WORDS_RE = re.compile(r"[a-z0-9-]+")
+
 # How the diagnoses were found, per family of _DIAGNOSIS_LEADS; the last is a fallback.
 DIAGNOSIS_SOURCES = ("diagnosis statement", "treated-for statement", "claim narrative")
 TREATMENT_SOURCES = ("treatment history statement", "medication list")
@@ -108,10 +118,10 @@ def read_diagnoses(summary: str, offset: int) -> tuple[list[Diagnosis], str | No
         if tail := _DIAGNOSIS_TAIL_RE.search(flat, match.start("list"), end):
             end = tail.start()
         for start, stop in _split_list(flat, match.start("list"), end, merge_qualifiers=True):
-            label = re.sub(r"^(?:\(?\d{1,2}[).]|\(?[a-h]\))\s*", "", flat[start:stop].strip(" \"'"))
-            label = re.sub(r"^(?:an?|the)\s+", "", label, flags=re.IGNORECASE)
+            label = _ENUMERATOR_RE.sub("", flat[start:stop].strip(" \"'"))
+            label = _ARTICLE_RE.sub("", label)
             key = label.casefold()
-            if not label or key in seen or not re.search(r"[A-Za-z]{3}", label):
+            if not label or key in seen or not _THREE_LETTERS_RE.search(label):
                 continue
             seen.add(key)
             diagnoses.append(_diagnosis(label, (offset + stop - len(label), offset + stop)))
@@ -141,7 +151,7 @@ def _diagnosis(written: str, span: tuple[int, int]) -> Diagnosis:
     as_written = written if corrections else None
     if _UNCERTAIN_RE.match(label):
         return Diagnosis(label, None, None, span, uncertain=True, written=as_written)
-    link = link_icd10(re.sub(r"\s*\([^()]*\)", "", label) or label)
+    link = link_icd10(_BRACKETED_RE.sub("", label) or label)
     return Diagnosis(label, link.code if link else None, link.label if link else None, span, written=as_written)
 
 
@@ -207,7 +217,7 @@ def _split_list(flat: str, start: int, end: int, merge_qualifiers: bool) -> list
     after = ""
     for a, b in cuts + [(len(text), len(text))]:
         piece = text[position:a]
-        lead = re.match(r"\s*(?:(?:and|or)\s+)?", piece)
+        lead = _PIECE_LEAD_RE.match(piece)
         s = position + (lead.end() if lead else 0)
         e = position + len(piece.rstrip())
         if e > s:
@@ -265,17 +275,21 @@ def _split_conjoined(text: str, piece: tuple[int, int], min_words: int,
     open reduction and internal fixation", "the neck and upper back", or a right side too short to stand alone.
     """
     s, e = piece
-    spanning = vocabulary("treatment").find_all(text[s:e])
+    words = text[s:e]
+    spanning: list[Match] | None = None  # the treatments named in the piece, looked up at its first "and"
     parts = []
-    for joint in re.finditer(r"\s+and\s+(?!or\b)", text[s:e]):
+    for joint in re.finditer(r"\s+and\s+(?!or\b)", words):
         a, b = s + joint.start(), s + joint.end()
         right = re.split(r"\s+and\s+", text[b:e], maxsplit=1)[0]
         binds = _BINDS_AND_RE.search(text[s:a]) and len(re.findall(r"[A-Za-z][\w'-]*", right)) < 3
         inside = text[s:a].count("(") > text[s:a].count(")")  # an "and" within parentheses joins nothing
         # "neck and shoulder strain": with ``shared_head``, a left side that only names a region shares the noun.
         if (inside or binds or _is_region(right) or (shared_head and _is_region(text[s:a]))
-                or any(m.start < joint.start() < m.end for m in spanning)
                 or len(re.findall(r"[A-Za-z][\w'-]*", right)) < min_words):
+            continue
+        if spanning is None:
+            spanning = vocabulary("treatment").find_all(words)
+        if any(m.start < joint.start() < m.end for m in spanning):  # "cervical discectomy and fusion"
             continue
         parts.append((s, a))
         s = b
@@ -285,7 +299,7 @@ def _split_conjoined(text: str, piece: tuple[int, int], min_words: int,
 
 def _is_region(words: str) -> bool:
     """True when ``words`` name only a body region ("upper back", "the left knee")."""
-    words = re.sub(r"^(?:the|both|right|left|bilateral)\s+", "", words.strip(), flags=re.IGNORECASE)
+    words = _SIDE_LEAD_RE.sub("", words.strip())
     region = vocabulary("body-region").best(words)
     return region is not None and region.start == 0 and region.end >= len(words.rstrip(" .,"))
 
@@ -304,6 +318,6 @@ def _only_regions(fragment: str) -> bool:
 
 def _only_qualifiers(fragment: str) -> bool:
     """True when every word qualifies something else: sides, regions, severities, spine levels ("right C6")."""
-    words = re.findall(r"[a-z0-9-]+", fragment.lower())
+    words = _WORDS_RE.findall(fragment.lower())
     return bool(words) and all(w in _QUALIFIER_WORDS or _LEVEL_WORD_RE.match(w) for w in words) \
         and any(c.isalpha() for c in fragment)

@@ -18,10 +18,11 @@ the bridge rows of ``ontology/vocab/icd10-phrases.csv`` (see :mod:`kg.vocab.icd1
 """
 from __future__ import annotations
 
-import heapq
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.vocab.icd10_index import (
     ADJACENT, BODY, EMPTY, INJURY, LATERAL, LIMB, NEEDS_SITE, QUALIFIERS, REGIONS, SIDE_WORDS, SITES,
@@ -118,6 +119,12 @@ def _parse(text: str, index: Index) -> _Query | None:
                   bool(INJURY.intersection(tokens)), bool(Z_WORDS.intersection(tokens)))
 
 
+# The bonuses of :func:`_mult`, the only factors above one it applies (see :func:`_max_mult`).
+_SIDE_BONUS = 1.15
+_REGION_BONUS = 1.15
+_QUALIFIER_BONUS = 1.08
+
+
 def _mult(doc: Doc, q: _Query) -> float:
     """Bonuses and penalties for side, region, qualifiers and injury chapter."""
     m = 1.0
@@ -125,19 +132,19 @@ def _mult(doc: Doc, q: _Query) -> float:
     if q.side is None:
         m *= 0.7 if sides else 1.0  # never invent a side
     elif sides:
-        m *= 1.15 if q.side in sides else 0.4
+        m *= _SIDE_BONUS if q.side in sides else 0.4
     elif q.side == "bilateral" and doc.lat:
         m *= 0.4
     if q.regions:
         if doc.regions:
-            m *= 1.15 if doc.regions & q.regions else 1.05 if doc.regions & q.near else 0.5
+            m *= _REGION_BONUS if doc.regions & q.regions else 1.05 if doc.regions & q.near else 0.5
         else:
             m *= 0.9
     elif doc.regions:
         m *= 0.85
     if q.parts and not q.parts.intersection(doc.weights) and BODY.intersection(doc.weights):
         m *= 0.6  # another joint
-    m *= 1.08 ** len(q.quals.intersection(doc.weights))
+    m *= _QUALIFIER_BONUS ** len(q.quals.intersection(doc.weights))
     if UNSAID.intersection(doc.weights) - q.words:
         m *= 0.5
     if not doc.explicit and (doc.code[0] in "ST" and not q.injury or doc.code[0] == "Z" and not q.z_ok):
@@ -146,25 +153,34 @@ def _mult(doc: Doc, q: _Query) -> float:
 
 
 def _score(doc: Doc, q: _Query, hit: float | None = None) -> float:
-    w = doc.weights
     if hit is None:
-        hit = sum(v for t, v in q.core.items() if t in w)
+        hit = sum(v for t, v in q.core.items() if t in doc.weights)
+    return _raw_score(doc, q, hit) * _mult(doc, q)
+
+
+def _raw_score(doc: Doc, q: _Query, hit: float) -> float:
+    """The score before :func:`_mult`: the squared coverage of the core words times the root of the fit."""
     cov = hit / q.core_total
     if cov <= 0.0:
         return 0.0
-    fit = sum(v for t, v in w.items() if t in q.words) / doc.total
-    return cov * cov * math.sqrt(fit) * _mult(doc, q)
+    weights = doc.weights  # the weights of its words that the phrase has, added up in the wording's order
+    fit = sum(map(weights.__getitem__, filter(q.words.__contains__, weights))) / doc.total
+    return cov * cov * math.sqrt(fit)
 
 
 def _code_score(code: str, q: _Query, index: Index) -> tuple[float, float]:
     """Best score over a code's wordings, and the multiplier of its own description."""
-    ids = index.by_code[code]
-    return max(_score(index.docs[i], q) for i in ids), _mult(index.docs[ids[0]], q)
+    return max(_score(index.docs[i], q) for i in index.by_code[code]), _own_mult(code, q, index)
+
+
+def _own_mult(code: str, q: _Query, index: Index) -> float:
+    """The multiplier of a code's own description (its first wording)."""
+    return _mult(index.docs[index.by_code[code][0]], q)
 
 
 def _descend(code: str, score: float, q: _Query, index: Index) -> tuple[str, float]:
     """Walk down while a child adds supported detail, else into the plain "unspecified" child."""
-    mult = _mult(index.docs[index.by_code[code][0]], q)
+    mult = _own_mult(code, q, index)
     while code in index.children:
         parent = _content(code, index)
         rated = []
@@ -186,11 +202,13 @@ def _sibling(code: str, score: float, q: _Query, index: Index) -> tuple[str, flo
     parent = code[:-1].rstrip(".")
     if len(code) <= 3 or parent not in index.children:
         return code, score
-    base = _mult(index.docs[index.by_code[code][0]], q) * 1.01
+    base = _own_mult(code, q, index) * 1.01
     best = (score, code)
     for sib in index.children[parent]:
-        own, mult = _code_score(sib, q, index)
-        if mult > base and own >= 0.8 * score and (own, sib) > best:
+        if _own_mult(sib, q, index) <= base:
+            continue  # says no more of the phrase than the best code: its wordings need no scoring
+        own = _code_score(sib, q, index)[0]
+        if own >= 0.8 * score and (own, sib) > best:
             best = (own, sib)
     return best[1], max(best[0], score)
 
@@ -205,24 +223,111 @@ def _is_unspecified(code: str, index: Index) -> bool:
     return "unspecified" in weights or "nos" in weights
 
 
-def _candidates(q: _Query, index: Index) -> list[tuple[int, float]]:
-    """Wordings holding enough of the core words, by summing postings (never a scan of all codes)."""
-    acc: dict[int, float] = {}
-    for t, v in q.core.items():
-        for d in index.postings.get(t, ()):
-            acc[d] = acc.get(d, 0.0) + v
-    if not acc:
-        return []
-    floor = max(0.55 * q.core_total, 0.75 * max(acc.values()))
-    keep = [(d, h) for d, h in acc.items() if h >= floor]
-    if len(keep) > 150:  # a very common word alone: the shortest wordings fit it best
-        keep = heapq.nsmallest(150, keep, key=lambda dh: index.docs[dh[0]].total)
-    return keep
+_SHARE = 0.55  # a wording must hold at least this share of the phrase's core weight ...
+_OF_BEST = 0.75  # ... and this share of the best wording's
+_MOST_CANDIDATES = 150
+
+
+class _Candidates:
+    """Finds the candidate wordings of queries in one index, and remembers them by core words: phrases that
+    differ only in side, region or qualifiers ("lumbar strain", "cervical strain") share their core words
+    ("strain"), hence their candidates."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._index: Index | None = None
+        self._totals: list[float] = []
+        self._found: dict[tuple[tuple[str, float], ...], list[tuple[int, float]]] = {}
+
+    def of(self, q: _Query, index: Index) -> list[tuple[int, float]]:
+        """Wordings holding enough of the core words of ``q``, with the core weight each holds."""
+        if index is not self._index:
+            self._index, self._found = index, {}
+            self._totals = [doc.total for doc in index.docs]  # the sort key of a long list of candidates
+        key = tuple(q.core.items())
+        found = self._found.get(key)
+        if found is None:
+            if len(self._found) >= self._size:
+                self._found.clear()  # a full memory starts afresh
+            found = self._found[key] = self._collect(q, index)
+        return found
+
+    def _collect(self, q: _Query, index: Index) -> list[tuple[int, float]]:
+        """Sum the postings of the core words (never a scan of all codes), in the phrase's order of words.
+
+        A wording with only the commonest core words cannot reach the floor, so only the wordings in the
+        postings of the other words (the short lists: a common word's list holds thousands) are summed. When
+        some wording has every core word, the floor is known before summing (the best holds them all) and is
+        the higher one, which leaves fewer words to read. The sums still run word by word in the phrase's
+        order, so every total, and the order of the wordings, is what summing all the postings would give.
+        """
+        deciding = _deciding_words(q, _OF_BEST if _has_all(q, index) else _SHARE)
+        wanted: set[int] = set().union(*(index.postings.get(t, ()) for t in deciding))
+        acc: dict[int, float] = {}
+        for t, v in q.core.items():
+            docs = index.postings.get(t, ())
+            if t not in deciding:
+                docs = _among(docs, wanted, t, index)
+            if acc:
+                for d in docs:
+                    acc[d] = acc.get(d, 0.0) + v
+            else:
+                acc = dict.fromkeys(docs, v)
+        if not acc:
+            return []
+        floor = max(_SHARE * q.core_total, _OF_BEST * max(acc.values()))
+        keep = [d for d, h in acc.items() if h >= floor]
+        if len(keep) > _MOST_CANDIDATES:  # a very common word alone: the shortest wordings fit it best
+            # what heapq.nsmallest would keep (a stable sort keeps the first of equals), sorted in C
+            keep = sorted(keep, key=self._totals.__getitem__)[:_MOST_CANDIDATES]
+        return [(d, acc[d]) for d in keep]
+
+
+def _among(docs: Sequence[int], wanted: set[int], word: str, index: Index) -> list[int]:
+    """The wordings of ``docs`` (the postings of ``word``) that are also in ``wanted``, in ascending order.
+    When the list is much the longer, each wanted wording is asked whether it has the word instead."""
+    if len(docs) > 4 * len(wanted):
+        return [d for d in sorted(wanted) if word in index.docs[d].weights]
+    return sorted(wanted.intersection(docs))
+
+
+_CANDIDATES = _Candidates(1024)
+
+
+def _has_all(q: _Query, index: Index) -> bool:
+    """True when some wording has every core word of ``q``."""
+    lists = sorted((index.postings.get(t, ()) for t in q.core), key=len)
+    if len(lists) == 1:
+        return bool(lists[0])
+    common = set(lists[0])
+    for docs in lists[1:]:
+        common.intersection_update(docs)
+    return bool(common)
+
+
+def _deciding_words(q: _Query, share: float) -> frozenset[str]:
+    """The core words a wording needs at least one of to hold ``share`` of the core weight: all but the
+    commonest (lowest IDF) words whose weights together stay below it. A margin far above rounding error keeps
+    the cut safe."""
+    budget = share * q.core_total * (1 - 1e-9)
+    words = sorted(q.core, key=q.core.__getitem__)
+    spent = 0.0
+    for n, t in enumerate(words):
+        spent += q.core[t]
+        if spent >= budget:
+            return frozenset(words[n:])
+    return frozenset()
 
 
 def link_icd10(text: str) -> IcdLink | None:
     """Link a diagnosis phrase to its most specific supported ICD-10-CM code, or None if unsure."""
-    text = _HEDGED_CAUSE_RE.sub("", _MEASURE_RE.sub(" ", _ENUM_RE.sub("", text or "")))
+    return _linked(text or "")
+
+
+@lru_cache(maxsize=4096)
+def _linked(text: str) -> IcdLink | None:
+    """:func:`link_icd10`, remembered: the letters of a batch name the same diagnoses again and again."""
+    text = _HEDGED_CAUSE_RE.sub("", _MEASURE_RE.sub(" ", _ENUM_RE.sub("", text)))
     if not text.strip():
         return None
     index = get_index()
@@ -252,16 +357,40 @@ def _link(text: str, index: Index) -> tuple[str, float] | None:
     q = _parse(text, index)
     if q is None:
         return None
-    best_score, best_code = 0.0, ""
-    for d, hit in _candidates(q, index):
-        doc = index.docs[d]
-        s = _score(doc, q, hit)
-        if s > best_score or (s == best_score and len(doc.code) < len(best_code)):
-            best_score, best_code = s, doc.code
+    best_score, best_code = _best(q, index)
     if best_score < MIN_SCORE:
         return None
     best_code, best_score = _sibling(best_code, best_score, q, index)
     return _descend(best_code, best_score, q, index)
+
+
+def _best(q: _Query, index: Index) -> tuple[float, str]:
+    """The best-scoring candidate wording's score and code: on equal scores the shorter code, then the one met
+    first; (0.0, "") when none scores above zero.
+
+    A score is the raw score times :func:`_mult`, which multiplies by no more than the bonuses the query
+    allows. So the candidates are taken from the highest raw score down, and once even those bonuses could not
+    lift one to the best so far, neither it nor any after it is weighed: the answer is the one scoring them
+    all in turn would give.
+    """
+    ceiling = _max_mult(q) * (1 + 1e-9)  # the margin covers rounding in the products
+    ranked = sorted(((_raw_score(index.docs[d], q, hit), rank, index.docs[d])
+                     for rank, (d, hit) in enumerate(_CANDIDATES.of(q, index))), key=lambda r: -r[0])
+    best: tuple[float, int, int, str] | None = None  # (score, minus code length, minus rank, code)
+    for raw, rank, doc in ranked:
+        if best is not None and raw * ceiling < best[0]:
+            break  # nor can any after it
+        score = raw * _mult(doc, q)
+        if score > 0.0 and (best is None or (score, -len(doc.code), -rank) > best[:3]):
+            best = (score, -len(doc.code), -rank, doc.code)
+    return (best[0], best[3]) if best is not None else (0.0, "")
+
+
+def _max_mult(q: _Query) -> float:
+    """The largest multiplier :func:`_mult` can give for ``q``: every bonus the query allows, in its order."""
+    side = _SIDE_BONUS if q.side is not None else 1.0
+    region = _REGION_BONUS if q.regions else 1.0
+    return side * region * _QUALIFIER_BONUS ** len(q.quals)
 
 
 def _normalize(code: str) -> str | None:

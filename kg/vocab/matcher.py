@@ -21,8 +21,14 @@ the text, which keeps every offset) and a case-sensitive one (walked over the te
 start the trie is walked depth first, trying longer labels before shorter ones, exactly as a regular
 expression alternation of the same units would (and as an earlier version did with one); walking in Python
 costs nothing to set up, where compiling such expressions for thousands of labels took seconds at every
-start. Every word start is tried, so overlapping candidates are all seen before the longest are kept. A
-matched surface is mapped back to its label by :func:`label_key`.
+start. Every word start (where some label can begin) is tried, so overlapping candidates are all seen before
+the longest are kept. A matched surface is mapped back to its label by :func:`label_key`.
+
+The word starts are found by one regular expression scan (in C), which also asks for the first letters of
+some label, so the walk is entered only where one can begin. In the trie, runs of characters without a branch
+are compared at once, and each node offers only the steps that the next character allows. A matcher
+remembers the matches of the last few thousand texts it was given: the same short texts come back often (the
+names of guideline chapters, letter after letter; the labels of a summary's lists).
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ import re
 import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -39,8 +46,8 @@ VIA_ORDER = {"pref": 0, "alt": 1, "brand": 2}
 
 _SEP = r"[\s\-/\u2010-\u2013]*"
 _AND = r"(?:and|&)"
-# A label starts after a character that is not a letter or digit, nor a hyphen joining it to a word
-# before; consuming that character lets the regex engine skip to word starts. Texts get a leading space.
+# A label ends before a character that is not a letter or digit, nor a hyphen joining it to a word after
+# (and starts after one: see _word_starts).
 _BOUNDARY = r"(?![A-Za-z0-9])(?!-[A-Za-z0-9])"
 _PLURAL = r"(?:e?s)?" + _BOUNDARY
 _Y_PLURAL = r"(?:y|ies)"
@@ -49,6 +56,7 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9]+|[^\sA-Za-z0-9\-/\u2010-\u2013]")
 _OPTIONAL_PUNCT = {",", ".", "'", "\u2019"}
 _NOT_KEY_RE = re.compile(r"[^a-z0-9]")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_REMEMBERED = 4096  # texts whose matches each matcher keeps
 
 
 @dataclass(frozen=True)
@@ -98,25 +106,32 @@ class LabelMatcher:
             sensitive = is_case_sensitive(entry.label)
             _insert(tries[sensitive], _units(entry.label, sensitive))
         self._insensitive, self._sensitive = (_compile(t) if t else None for t in tries)
-        self._firsts = tuple(frozenset(value for (kind, value), _ in trie if kind == "char") if trie else frozenset()
-                             for trie in (self._insensitive, self._sensitive))
+        self._starts = tuple(_word_starts(trie) for trie in (self._insensitive, self._sensitive))
+        self._remembered = lru_cache(maxsize=_REMEMBERED)(self._find_all)
+        self._entry = lru_cache(maxsize=_REMEMBERED)(self.lookup)
 
     def find_all(self, text: str) -> list[Match]:
         """Every non-overlapping label in ``text``, in text order (longest wins where candidates overlap)."""
-        spans = set(_candidates(self._insensitive, " " + text.translate(_ASCII_LOWER), self._firsts[0]))
-        spans.update(_candidates(self._sensitive, " " + text, self._firsts[1]))
+        return list(self._remembered(text))
+
+    def _find_all(self, text: str) -> tuple[Match, ...]:
+        """:meth:`find_all`, worked out (it hands out copies of what this returns)."""
+        spans = set(_candidates(self._insensitive, self._starts[0], _ascii_lower(text)))
+        spans.update(_candidates(self._sensitive, self._starts[1], text))
+        if not spans:
+            return ()
         taken = bytearray(len(text))
         matches = []
         for start, end in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
             if any(taken[start:end]):
                 continue
-            entry = self.lookup(text[start:end])
+            entry = self._entry(text[start:end])
             if entry is None:
                 continue
             taken[start:end] = b"\x01" * (end - start)
             matches.append(Match(entry.concept, start, end, text[start:end], entry.via))
         matches.sort(key=lambda m: m.start)
-        return matches
+        return tuple(matches)
 
     def lookup(self, surface: str) -> Entry | None:
         """The entry whose label ``surface`` spells, allowing the plural endings the patterns allow."""
@@ -134,13 +149,40 @@ class LabelMatcher:
         return None
 
 
-_Node = tuple[tuple[tuple[str, str], "_Node"], ...]  # ((kind, value), child) in the order to try them
+def _ascii_lower(text: str) -> str:
+    """``text`` with A-Z made lower case and every other character kept, so that offsets stay valid. For an
+    ASCII text that is what ``str.lower`` does, many times faster than a translation table."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+_Step = tuple[str, str, "_Node"]  # (kind, value, node after it); "chars" steps hold a run of characters
+_Node = tuple[dict[str, tuple[_Step, ...]], tuple[_Step, ...]]  # (steps by next character, steps for others)
 
 
 def _compile(trie: dict) -> _Node:
-    """The unit trie as nested tuples of decoded units, endings last (longer labels are tried first)."""
-    order = sorted(trie.items(), key=lambda kv: kv[0] in _ENDINGS)
-    return tuple((_decode(unit), _compile(child)) for unit, child in order)
+    """The unit trie as nested nodes of decoded steps, endings last (longer labels are tried first).
+
+    A chain of characters with no branch in between becomes one "chars" step, checked by one string comparison
+    rather than one call per character. Each node also lists, for every character that starts one of its
+    "chars" steps, the steps worth trying when the text goes on with that character, still in trie order: the
+    walk never tries a sibling that cannot match the next character.
+    """
+    steps: list[_Step] = []
+    for unit, child in sorted(trie.items(), key=lambda kv: kv[0] in _ENDINGS):
+        kind, value = _decode(unit)
+        if kind == "char":
+            while len(child) == 1 and _decode(next(iter(child)))[0] == "char":
+                ((unit, child),) = child.items()
+                value += _decode(unit)[1]
+            kind = "chars"
+        node = _compile(child)
+        if kind == "sep" and not node[1]:
+            kind = "gap"  # what follows cannot start with a separator: only the whole run can match
+        steps.append((kind, value, node))
+    others = tuple(step for step in steps if step[0] != "chars")
+    by_char = {value[0]: tuple(step for step in steps if step[0] != "chars" or step[1][0] == value[0])
+               for kind, value, _ in steps if kind == "chars"}
+    return by_char, others
 
 
 def _decode(unit: str) -> tuple[str, str]:
@@ -159,8 +201,26 @@ def _unescape(unit: str) -> str:
     return unit.removeprefix("\\")
 
 
-def _is_separator(char: str) -> bool:
-    return char.isspace() or char in "-/\u2010\u2011\u2012\u2013"
+def _word_starts(trie: _Node | None) -> re.Pattern[str] | None:
+    """Where a label of ``trie`` may start: a word start (not after a letter or digit, nor after a hyphen
+    joined to one: "Non-MTUS") where the text goes on with the first characters of some label. The regex
+    engine scans for these, so the walk (in Python) is entered only where a label can begin."""
+    if trie is None:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9])(?<![A-Za-z0-9]-)(?=" + _lead(trie) + ")")
+
+
+def _lead(node: _Node) -> str:
+    """A regex for the characters that labels below ``node`` go on with before their first separator, optional
+    character or ending (there the letters stop being certain, and the pattern stops)."""
+    by_char, others = node
+    if others:
+        return ""
+    return "(?:" + "|".join(re.escape(value) + _lead(child) for (_, value, child), in by_char.values()) + ")"
+
+
+# A run of separators between the words of a label ("\s" accepts what str.isspace() does, and nothing else).
+_SEPARATORS_RE = re.compile(_SEP)
 
 
 def _is_word(char: str) -> bool:
@@ -176,15 +236,28 @@ def _ends_here(text: str, at: int) -> bool:
 
 def _walk(node: _Node, text: str, at: int) -> int | None:
     """Where the first label (in trie order) matching at ``at`` ends, or None."""
-    for (kind, value), child in node:
+    size = len(text)
+    while True:
+        by_char, others = node
+        steps = by_char.get(text[at], others) if at < size else others
+        if len(steps) != 1 or steps[0][0] not in ("chars", "gap"):
+            break
+        kind, value, node = steps[0]  # no other step to come back to: go on in place
+        if kind == "gap":
+            at = _SEPARATORS_RE.match(text, at).end()  # type: ignore[union-attr]  # "*" matches everywhere
+        elif text.startswith(value, at):
+            at += len(value)
+        else:
+            return None
+    for kind, value, child in steps:
         end: int | None = None
-        if kind == "char":
-            if at < len(text) and text[at] == value:
-                end = _walk(child, text, at + 1)
+        if kind == "chars":
+            if text.startswith(value, at):
+                end = _walk(child, text, at + len(value))
+        elif kind == "gap":
+            end = _walk(child, text, _SEPARATORS_RE.match(text, at).end())  # type: ignore[union-attr]
         elif kind == "sep":
-            stop = at
-            while stop < len(text) and _is_separator(text[stop]):
-                stop += 1
+            stop = _SEPARATORS_RE.match(text, at).end()  # type: ignore[union-attr]  # "*" matches everywhere
             for p in range(stop, at - 1, -1):  # greedy, as "*" is
                 if (end := _walk(child, text, p)) is not None:
                     break
@@ -193,7 +266,7 @@ def _walk(node: _Node, text: str, at: int) -> int | None:
                 if text.startswith(word, at) and (end := _walk(child, text, at + len(word))) is not None:
                     break
         elif kind == "optional":
-            if at < len(text) and text[at] == value:
+            if at < size and text[at] == value:
                 end = _walk(child, text, at + 1)
             if end is None:
                 end = _walk(child, text, at)
@@ -215,19 +288,15 @@ def _walk(node: _Node, text: str, at: int) -> int | None:
     return None
 
 
-def _candidates(trie: _Node | None, text: str, firsts: frozenset[str]) -> Iterator[tuple[int, int]]:
-    """The span of the (longest-first) match at every word start where some label matches, in ``text[1:]``."""
-    if trie is None:
+def _candidates(trie: _Node | None, starts: re.Pattern[str] | None, text: str) -> Iterator[tuple[int, int]]:
+    """The span of the (longest-first) match at every word start where some label matches."""
+    if trie is None or starts is None:
         return
-    for at in range(1, len(text)):
-        if text[at] not in firsts:
-            continue
-        before = text[at - 1]
-        if _is_word(before) or (before == "-" and at > 1 and _is_word(text[at - 2])):
-            continue
+    for start in starts.finditer(text):
+        at = start.start()
         end = _walk(trie, text, at)
         if end is not None:
-            yield at - 1, end - 1
+            yield at, end
 
 
 def _units(label: str, case_sensitive: bool) -> list[str]:
