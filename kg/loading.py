@@ -165,7 +165,10 @@ class LetterLoader:
         from kg.rdf.vocab_graph import icd10_graph
 
         self._flush()
-        operations = rejection_updates(self.read, self.rejections)
+        # Only files kept out before can have a rejection to forget: ask which, rather than naming every file read.
+        before = {str(row["source"]) for row in self.writer.select(
+            f"SELECT DISTINCT ?source WHERE {{ GRAPH <{REJECTED_GRAPH}> {{ ?node <{DCTERMS.source}> ?source }} }}")}
+        operations = rejection_updates([source for source in self.read if source in before], self.rejections)
         if self.icd10:
             operations.append(_insert(str(ICD10_GRAPH), icd10_graph(sorted(self.icd10)).serialize(format="nt")))
         if operations:
