@@ -124,8 +124,10 @@ def labels(iris: Iterable[str]) -> dict[str, str]:
     found: dict[str, dict[str, list[tuple[bool, str]]]] = {}
     for start in range(0, len(wanted), 200):
         values = " ".join(f"<{i}>" for i in wanted[start:start + 200])
-        rows = select(f"""SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }}
-                           VALUES ?p {{ skos:prefLabel rdfs:label skos:notation }} ?x ?p ?l }}""")
+        # One VALUES block: with a second one (for the properties) the engine joins the two first and then
+        # matches every label of the store, which grows with it.
+        rows = select(f"""SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?l
+                           FILTER(?p IN (skos:prefLabel, rdfs:label, skos:notation)) }}""")
         for row in rows:
             english = row["l"].get("xml:lang", "en").startswith("en")
             by_prop = found.setdefault(row["x"]["value"], {})

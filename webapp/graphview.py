@@ -120,9 +120,10 @@ def describe(iris: list[str]) -> dict[str, dict[str, Any]]:
     if not iris:
         return {}
     values = " ".join(f"<{iri}>" for iri in iris)
-    properties = " ".join(f"<{p}>" for p in _INFO_PROPERTIES)
-    rows = select_values(f"SELECT ?n ?p ?v WHERE {{ VALUES ?n {{ {values} }} VALUES ?p {{ {properties} }} "
-                         "GRAPH ?g { ?n ?p ?v } }")
+    properties = ", ".join(f"<{p}>" for p in _INFO_PROPERTIES)
+    # One VALUES block (a second one makes the engine match every triple of those properties in the store).
+    rows = select_values(f"SELECT ?n ?p ?v WHERE {{ VALUES ?n {{ {values} }} "
+                         f"GRAPH ?g {{ ?n ?p ?v }} FILTER(?p IN ({properties})) }}")
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: {key: [] for key in _INFO})
     for row in rows:
         bucket = found[row["n"]][_INFO_PROPERTIES[row["p"]]]
