@@ -327,6 +327,13 @@ class ItemIndex:
             "SUM(violations > 0), SUM(warnings > 0) FROM letters GROUP BY period ORDER BY period")
         return [{"period": p, "letters": n, "withViolations": v, "withWarnings": w} for p, n, v, w in rows]
 
+    def find_cases(self, fragment: str, limit: int = 100) -> list[tuple[str, str]]:
+        """(case IRI, case number) of the cases whose number contains ``fragment`` (any case), by number."""
+        pattern = "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.execute("SELECT letter, case_number FROM letters WHERE case_number LIKE ? ESCAPE '\\' "
+                               "ORDER BY case_number LIMIT ?", (pattern, int(limit)))
+        return [(str(mint.case_iri(key)), number) for key, number in rows]
+
     def letter_count(self) -> int:
         """How many letters the index holds."""
         return int(self.db.execute("SELECT COUNT(*) FROM letters").fetchone()[0])

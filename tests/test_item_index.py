@@ -223,3 +223,15 @@ def test_an_index_of_another_layout_is_rebuilt_from_the_store(letters: Path, tmp
         index = writer.item_index()
         assert index is not None and index.reset
         assert _rows(index) == expected
+
+
+@pytest.mark.parametrize("fragment", ["", "cm99-00000", "0166055", "CM14", "nothing-like-it"])
+def test_cases_found_by_number_in_the_index_as_by_sparql(store: KGStore, fragment: str) -> None:
+    """Part of a case number finds the same cases, in the same order, in the index as in the graph."""
+    rows = store.select(f"""SELECT DISTINCT ?c ?n WHERE {{ GRAPH ?g {{ ?c a <https://w3id.org/imr-kg/ontology#Case> ;
+      <https://w3id.org/imr-kg/ontology#caseNumber> ?n }} FILTER(CONTAINS(UCASE(STR(?n)), "{fragment.upper()}")) }}
+      ORDER BY ?n LIMIT 100""")
+    assert rows or fragment == "nothing-like-it"
+    index = store.item_index()
+    assert index is not None
+    assert index.find_cases(fragment) == [(str(r["c"]), str(r["n"])) for r in rows]
