@@ -64,8 +64,10 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
         report(processed)
     summary = loader.finish()
     store.set_meta({"fingerprint": current})
-    if items is not None:
+    if items is not None:  # so that the explorer and network pages answer at once (nothing to do if unchanged)
         from kg.analytics import refresh_projections
+        from kg.explorer import refresh_explorer
 
-        refresh_projections(items)  # so that the network page answers at once (nothing to do if unchanged)
+        refresh_explorer(items)
+        refresh_projections(items)
     return summary

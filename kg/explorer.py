@@ -15,6 +15,7 @@ import io
 import json
 import math
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -288,8 +289,31 @@ def explore(select: Select, filters: Filters, index: ItemIndex | None = None) ->
     """The explorer: counted in the item index when there is one (kg.item_index; fast at any size), else by
     running :func:`build_query` through ``select``. Both give the same rows."""
     if index is not None:
-        return explorer_from_rows(index_rows(index, filters), filters)
+        key = "explore:" + json.dumps([filters.level, filters.params()])
+        return explorer_from_rows(_kept(index, key, lambda: index_rows(index, filters)), filters)
     return explorer_from_rows(select(build_query(filters)), filters)
+
+
+def _kept(index: ItemIndex, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in the index for its present state (counted once until letters change)."""
+    kept = index.cached(key)
+    if kept is not None:
+        return json.loads(kept)
+    version = index.version()
+    value = compute()
+    try:
+        index.keep(key, version, json.dumps(value))
+    except sqlite3.Error:  # an index opened read-only: not kept
+        pass
+    return value
+
+
+def refresh_explorer(index: ItemIndex) -> None:
+    """Count and keep the explorer's unfiltered views (every level) and its filter lists, so that /explore
+    answers at once after a build."""
+    for level in LEVELS:
+        explore(lambda _: [], Filters(level=level), index)
+    filter_options(lambda _: [], index)
 
 
 def index_rows(index: ItemIndex, filters: Filters) -> list[dict[str, Any]]:
@@ -405,9 +429,10 @@ def filter_options(select: Select, index: ItemIndex | None = None) -> dict[str, 
     :func:`options_query` through ``select``."""
     if index is None:
         return options_from_rows(select(options_query()))
-    rows = []
-    for name, values in index.option_counts().items():
-        for value, items in values:
-            rows.append({"filter": name, "value": value, "items": items,
-                         "label": value if name == "year" else _concept_label(value)})
-    return options_from_rows(rows)
+
+    def rows() -> list[dict[str, Any]]:
+        return [{"filter": name, "value": value, "items": items,
+                 "label": value if name == "year" else _concept_label(value)}
+                for name, values in index.option_counts().items() for value, items in values]
+
+    return options_from_rows(_kept(index, "explore-options", rows))

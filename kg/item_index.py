@@ -234,6 +234,7 @@ class ItemIndex:
         """Store an analysis computed from the index at ``version`` (dropped when the index has changed since)."""
         with self.db:
             if self.version() == version:
+                self.db.execute("DELETE FROM analyses WHERE version != ?", (version,))  # outdated ones go
                 self.db.execute("INSERT OR REPLACE INTO analyses VALUES (?, ?, ?)", (name, version, data))
 
     def treatment_rows(self) -> list[dict[str, str]]:

@@ -195,6 +195,12 @@ def test_an_analysis_is_kept_until_the_index_changes(letters: Path, tmp_path: Pa
         index = small.item_index()
         assert index is not None
         assert index.cached("projection:treatments:case:42") is not None  # made by the build
+        assert index.cached("explore-options") is not None
+        from kg.explorer import Filters, explore, to_dict
+
+        unfiltered = index.cached('explore:["guideline", []]')
+        assert unfiltered is not None
+        assert to_dict(explore(small.select, Filters(), index)) == to_dict(explore(small.select, Filters()))
         kept = kept_projection(small.select, "treatments", None, index)
         assert node_link(kept) == node_link(projection(small.select, "treatments"))
         version = index.version()

@@ -17,7 +17,7 @@ from kg.explorer import (LEVELS, PARAMETERS, Explorer, ExplorerError, Filters, e
                          parse_filters, to_csv, to_dict)
 from kg.item_index import ItemIndex
 from webapp.runner import QueryTimeout
-from webapp.store import item_index, select_values
+from webapp.store import select_values, writable_item_index
 
 bp = Blueprint("explorer", __name__)
 
@@ -45,7 +45,7 @@ def _run(filters: Filters) -> Explorer:
 @contextmanager
 def _index() -> Iterator[ItemIndex | None]:
     """The store's item index for one request (None when the store has none: the queries then count)."""
-    index = item_index()
+    index = writable_item_index()  # writable, to keep what it counts for the next request
     try:
         yield index
     finally:
