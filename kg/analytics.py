@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -256,17 +255,9 @@ def kept_projection(select: Select, name: str, scope: str | None, index: ItemInd
     """:func:`projection`, analysed once per state of the item index: the result is kept in the index and used
     again until a letter is added, replaced or deleted (`kg build` analyses the default projections at its end)."""
     scope = scope or DEFAULT_SCOPE.get(name, "case")
-    key = f"projection:{name}:{scope}:{seed}"
-    kept = index.cached(key)
-    if kept is not None:
-        return nx.node_link_graph(json.loads(kept), edges="links")
-    version = index.version()
-    graph = projection(select, name, scope, seed, index)
-    try:
-        index.keep(key, version, json.dumps(node_link(graph)))
-    except sqlite3.Error:  # an index opened read-only: the analysis is simply not kept
-        pass
-    return graph
+    data = index.remembered(f"projection:{name}:{scope}:{seed}",
+                            lambda: node_link(projection(select, name, scope, seed, index)))
+    return nx.node_link_graph(data, edges="links")
 
 
 def refresh_projections(index: ItemIndex, seed: int = 42) -> None:

@@ -15,7 +15,6 @@ import io
 import json
 import math
 import re
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -290,22 +289,8 @@ def explore(select: Select, filters: Filters, index: ItemIndex | None = None) ->
     running :func:`build_query` through ``select``. Both give the same rows."""
     if index is not None:
         key = "explore:" + json.dumps([filters.level, filters.params()])
-        return explorer_from_rows(_kept(index, key, lambda: index_rows(index, filters)), filters)
+        return explorer_from_rows(index.remembered(key, lambda: index_rows(index, filters)), filters)
     return explorer_from_rows(select(build_query(filters)), filters)
-
-
-def _kept(index: ItemIndex, key: str, compute: Callable[[], Any]) -> Any:
-    """``compute()``, kept in the index for its present state (counted once until letters change)."""
-    kept = index.cached(key)
-    if kept is not None:
-        return json.loads(kept)
-    version = index.version()
-    value = compute()
-    try:
-        index.keep(key, version, json.dumps(value))
-    except sqlite3.Error:  # an index opened read-only: not kept
-        pass
-    return value
 
 
 def refresh_explorer(index: ItemIndex) -> None:
@@ -339,20 +324,12 @@ def index_rows(index: ItemIndex, filters: Filters) -> list[dict[str, Any]]:
 def _concept_label(iri: str) -> str:
     """A vocabulary concept's preferred label, as the query's label look-up gives it ("(no category)" for none,
     else the IRI's last segment)."""
+    from kg.vocab import concept_of
+
     if iri == NONE_IRI:
         return "(no category)"
-    scheme = iri[len(VOCAB):].split("/", 1)[0] if iri.startswith(VOCAB) else ""
-    concept = _vocabulary(scheme).get(iri) if scheme else None
+    concept = concept_of(iri)
     return concept.pref_label if concept is not None else iri.rsplit("/", 1)[-1]
-
-
-def _vocabulary(scheme: str) -> Any:
-    from kg.vocab import vocabulary
-
-    try:
-        return vocabulary(scheme)
-    except (KeyError, ValueError):
-        return {}
 
 
 def to_dict(explorer: Explorer) -> dict[str, Any]:
@@ -435,4 +412,4 @@ def filter_options(select: Select, index: ItemIndex | None = None) -> dict[str, 
                  "label": value if name == "year" else _concept_label(value)}
                 for name, values in index.option_counts().items() for value, items in values]
 
-    return options_from_rows(_kept(index, "explore-options", rows))
+    return options_from_rows(index.remembered("explore-options", rows))

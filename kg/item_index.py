@@ -21,6 +21,7 @@ conforms, and its SHACL results as [result id, constraint, severity, message] (w
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Mapping
@@ -237,6 +238,20 @@ class ItemIndex:
                 self.db.execute("DELETE FROM analyses WHERE version != ?", (version,))  # outdated ones go
                 self.db.execute("INSERT OR REPLACE INTO analyses VALUES (?, ?, ?)", (name, version, data))
 
+    def remembered(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` (JSON-able), worked out once per state of the index: kept under ``name`` and read back
+        until a letter changes. An index opened read-only computes every time."""
+        kept = self.cached(name)
+        if kept is not None:
+            return json.loads(kept)
+        version = self.version()
+        value = compute()
+        try:
+            self.keep(name, version, json.dumps(value))
+        except sqlite3.Error:  # read-only: the value is simply not kept
+            pass
+        return value
+
     def treatment_rows(self) -> list[dict[str, str]]:
         """:data:`kg.analytics.TREATMENT_QUERY`'s rows, from the index (labels from the vocabulary)."""
         rows = self.db.execute("SELECT i.letter, l.case_number, i.item, i.treatment, i.treatment_label "
@@ -342,13 +357,9 @@ class ItemIndex:
 
 def _label(iri: str) -> str:
     """A vocabulary concept's preferred label, or "" when the vocabularies do not know it."""
-    from kg.vocab import vocabulary
+    from kg.vocab import concept_of
 
-    scheme = iri.split("/vocab/", 1)[-1].split("/", 1)[0] if "/vocab/" in iri else ""
-    try:
-        concept = vocabulary(scheme).get(iri) if scheme else None
-    except KeyError:
-        concept = None
+    concept = concept_of(iri)
     return concept.pref_label if concept is not None else ""
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rdflib import Graph, Literal
@@ -64,16 +64,7 @@ def run(data: Graph, shapes: Graph, engine: str | None = None) -> tuple[bool, Gr
     With "turbo", pyshacl-turbo's report is kept when the graph conforms; a graph that does not, or that
     holds an ill-typed literal, gets pyshacl's report (see the module's description).
     """
-    if engine_in_use(engine) == "turbo" and not has_ill_typed_literal(data):
-        try:
-            conforms, report = _run_turbo(data, shapes)
-        except Exception as error:  # a native failure on one graph: the reference engine decides
-            _log.warning("pyshacl-turbo failed (%s); validating this graph with pyshacl",
-                         " ".join(str(error).split())[:200])
-        else:
-            if conforms:
-                return conforms, report
-    return _run_pyshacl(data, shapes)
+    return _decide(data, lambda: data, data, shapes, engine)
 
 
 def run_ntriples(text: str, triples: Iterable[tuple[Node, Node, Node]], shapes: Graph,
@@ -83,22 +74,33 @@ def run_ntriples(text: str, triples: Iterable[tuple[Node, Node, Node]], shapes: 
     pyshacl-turbo reads the text itself, with no rdflib Graph built; an rdflib Graph is made from
     ``triples`` only when pyshacl has to decide (as in :func:`run`).
     """
-    triples = list(triples)
-    if engine_in_use(engine) == "turbo" and not has_ill_typed_literal(triples):
-        from pyshacl_turbo.rdf import Input
+    from pyshacl_turbo.rdf import Input
 
+    triples = list(triples)
+
+    def graph() -> Graph:
+        built = Graph()
+        for triple in triples:
+            built.add(triple)
+        return built
+
+    return _decide(Input(text, "nt", None, {}, {}) if _turbo() is not None else None, graph, triples, shapes, engine)
+
+
+def _decide(turbo_input: Any, graph: Callable[[], Graph], triples: Iterable[tuple[Node, Node, Node]],
+            shapes: Graph, engine: str | None) -> tuple[bool, Graph]:
+    """pyshacl-turbo on ``turbo_input`` when it is the engine and the triples hold no ill-typed literal, its
+    report kept when the data conforms; otherwise pyshacl on ``graph()``."""
+    if engine_in_use(engine) == "turbo" and not has_ill_typed_literal(triples):
         try:
-            conforms, report = _run_turbo(Input(text, "nt", None, {}, {}), shapes)
-        except Exception as error:  # as in run(): the reference engine decides
+            conforms, report = _run_turbo(turbo_input, shapes)
+        except Exception as error:  # a native failure on one graph: the reference engine decides
             _log.warning("pyshacl-turbo failed (%s); validating this graph with pyshacl",
                          " ".join(str(error).split())[:200])
         else:
             if conforms:
                 return conforms, report
-    graph = Graph()
-    for triple in triples:
-        graph.add(triple)
-    return _run_pyshacl(graph, shapes)
+    return _run_pyshacl(graph(), shapes)
 
 
 def has_ill_typed_literal(data: Iterable[tuple[Node, Node, Node]]) -> bool:

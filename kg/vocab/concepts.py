@@ -118,6 +118,15 @@ def load_vocabularies(vocab_dir: Path | None = None) -> dict[str, Vocabulary]:
     return dict(_load(Path(vocab_dir or VOCAB_DIR).resolve()))
 
 
+def concept_of(iri: str) -> Concept | None:
+    """The concept of any vocabulary with this IRI (…/vocab/SCHEME/ID), or None."""
+    if not iri.startswith(VOCAB_BASE):
+        return None
+    vocabularies = _load(Path(VOCAB_DIR).resolve())
+    scheme = vocabularies.get(iri[len(VOCAB_BASE):].split("/", 1)[0])
+    return scheme.get(iri) if scheme is not None else None
+
+
 @lru_cache(maxsize=None)
 def vocabulary(scheme: str) -> Vocabulary:
     """The project's vocabulary of one scheme ("treatment", "category", "body-region", ...)."""
