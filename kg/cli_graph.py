@@ -346,7 +346,7 @@ COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, sta
 
 
 @click.command()
-@store_option
+@store_or_url_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1), help="Request threads.")
@@ -356,11 +356,14 @@ COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, sta
               "bearer token (env KG_UPDATE_TOKEN).")
 @click.option("--uploads", is_flag=True, help="Allow letters to be uploaded through the web page.")
 @click.option("--ingest", is_flag=True, help="Take letters from `kg build` runs against this store while serving.")
-def serve(store_path: Path, host: str, port: int, threads: int, timeout_s: float | None, max_rows: int | None,
+def serve(store_path: Path | str, host: str, port: int, threads: int, timeout_s: float | None, max_rows: int | None,
           update_token: str | None, uploads: bool, ingest: bool) -> None:
     """Serve the SPARQL endpoint and the workbench with waitress (read-only unless told otherwise).
 
     Other settings come from KG_<NAME> environment variables (see the README's settings table).
+
+    The store may be an http(s) SPARQL 1.1 server (see `kg build --store URL`): the pages and the endpoint then
+    send their queries to it.
 
     Example:
 
@@ -386,6 +389,7 @@ def serve(store_path: Path, host: str, port: int, threads: int, timeout_s: float
     if app.config["INGEST_ENABLED"]:
         from kg.handoff import announce, withdraw
 
+        assert isinstance(store_path, Path)  # create_app refused --ingest for a server
         announce(store_path, f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}",
                  app.config["INGEST_TOKEN"])
         atexit.register(withdraw, store_path)

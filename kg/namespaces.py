@@ -138,6 +138,13 @@ class IMR(DefinedNamespace):
     items: URIRef  # Items counted by an observation (outcome counts: the decided ones).
     cases: URIRef  # Cases counted by a case-count observation.
     diagnoses: URIRef  # Diagnoses in the chapter, counted by a case-count observation.
+    days: URIRef  # Days from application to decision, on a "case-days" observation.
+    citedConcept: URIRef  # The chapter (else guideline) of a "topic" observation.
+    citedTopic: URIRef  # The topic as written, on a "topic" observation.
+    letters: URIRef  # Letters with a problem of the constraint, on a "constraint" observation.
+    problems: URIRef  # Validation results of the constraint, on a "constraint" observation.
+    constraintName: URIRef  # The constraint's name, on a "constraint" observation.
+    severity: URIRef  # The SHACL severity, on a "constraint" observation.
     upheld: URIRef  # Of those, upheld.
     overturned: URIRef  # Of those, overturned.
     edition: URIRef  # The cited guideline's edition: an MTUS document's year or "3rd edition".

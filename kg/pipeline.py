@@ -163,11 +163,11 @@ def process_record(record: CaseRecord, digest: str) -> Processed:
     result.violations = len(report.violations)
     result.problems = report.text(record.case_number).splitlines() if report.problems else []
     result.icd10 = [d.icd10 for d in record.diagnoses if d.icd10]
-    result.facts = [list(fact) for fact in record_facts(record)]
+    results = report_results(report.graph, report_iri)
+    result.facts = [list(fact) for fact in record_facts(record, results)]
     result.index_rows = letter_rows(record, digest)
     if result.index_rows is not None:
-        result.index_rows["quality"] = letter_quality(record, extracted_at, report.conforms,
-                                                      report_results(report.graph, report_iri))
+        result.index_rows["quality"] = letter_quality(record, extracted_at, report.conforms, results)
     return result
 
 

@@ -66,7 +66,7 @@ class RemoteTriples:
         self.ntriples = ntriples
 
     def __iter__(self) -> Any:
-        return iter(ox.parse(self.ntriples, ox.RdfFormat.N_TRIPLES))
+        return (quad.triple for quad in ox.parse(self.ntriples, ox.RdfFormat.N_TRIPLES))
 
     def serialize(self, stream: IO[bytes], fmt: ox.RdfFormat) -> None:
         """Write the triples in an RDF format (the project's prefixes bound where the format has them)."""
@@ -138,10 +138,12 @@ class RemoteStore:
     def _graph_url(self, name: str | URIRef) -> str:
         return f"{self.gsp_url}?{urllib.parse.urlencode({'graph': str(name)})}"
 
-    def _query(self, sparql: str, union: bool = False) -> tuple[str, bytes]:
-        fields = {"query": self._prologue + sparql}
-        if union:
-            fields["union-default-graph"] = ""  # Oxigraph server's switch; other servers ignore it
+    def _query(self, sparql: str, union: bool = False, dataset: list[tuple[str, str]] | None = None,
+               base_iri: str | None = None) -> tuple[str, bytes]:
+        base = f"BASE <{base_iri}>\n" if base_iri else ""
+        fields = [("query", base + self._prologue + sparql), *(dataset or [])]
+        if union and not dataset:
+            fields.append(("union-default-graph", ""))  # Oxigraph server's switch; other servers ignore it
         _, kind, data = self._request(
             "POST", self.query_url, urllib.parse.urlencode(fields).encode("utf-8"),
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": f"{_RESULTS_JSON}, {_NT};q=0.9"})
@@ -158,10 +160,15 @@ class RemoteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def query(self, sparql: str, use_default_graph_as_union: bool = False, **options: Any) -> Any:
+    def query(self, sparql: str, use_default_graph_as_union: bool = False, base_iri: str | None = None,
+              default_graph: list[Any] | None = None, named_graphs: list[Any] | None = None) -> Any:
         """Run a SPARQL query with the project's prefixes predeclared: solutions or a boolean as pyoxigraph
-        parses them, triples as :class:`RemoteTriples`."""
-        kind, data = self._query(sparql, union=use_default_graph_as_union)
+        parses them, triples as :class:`RemoteTriples`. The keywords are those of ``pyoxigraph.Store.query``;
+        a dataset (``default_graph``, ``named_graphs``: lists of graph IRIs) goes to the server as the
+        protocol's ``default-graph-uri`` and ``named-graph-uri``."""
+        dataset = [("default-graph-uri", getattr(g, "value", str(g))) for g in default_graph or []]
+        dataset += [("named-graph-uri", getattr(g, "value", str(g))) for g in named_graphs or []]
+        kind, data = self._query(sparql, union=use_default_graph_as_union, dataset=dataset, base_iri=base_iri)
         if kind in (_NT, "text/plain", "application/n-quads", "text/turtle"):
             if kind == "text/turtle":
                 data = ox.serialize(ox.parse(data, ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES) or b""
@@ -179,8 +186,10 @@ class RemoteStore:
         names = [v.value for v in solutions.variables]
         return [{n: _python(row[n]) for n in names} for row in solutions]
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
         """Run a SPARQL Update."""
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         self._request("POST", self.update_url, sparql.encode("utf-8"),
                       {"Content-Type": "application/sparql-update; charset=utf-8"})
 

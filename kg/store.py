@@ -102,9 +102,17 @@ def count_triples(select: Callable[[str], list[dict[str, Any]]], graph: URIRef |
     return int(select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")[0]["n"])
 
 
-def open_store(path: str | os.PathLike[str], writable: bool) -> ox.Store:
-    """The raw pyoxigraph store at ``path`` for a process that already holds the right to it (the server's
-    workers, under the serving lock that :func:`hold_for_serving` takes); everyone else uses :class:`KGStore`."""
+def open_store(path: str | os.PathLike[str], writable: bool) -> Any:
+    """The raw store at ``path`` for a process that already holds the right to it (the server's workers, under
+    the serving lock that :func:`hold_for_serving` takes): a pyoxigraph store, or for an http(s) URL a
+    :class:`kg.remote_store.RemoteStore`, which takes the same ``query`` and ``update`` calls. Everyone else
+    uses :class:`KGStore` or :func:`open_any`."""
+    from kg.remote_store import RemoteStore, is_url
+
+    if is_url(path):
+        remote = RemoteStore(str(path))
+        remote.read_only = not writable
+        return remote
     return ox.Store(str(path)) if writable else ox.Store.read_only(str(path))
 
 

@@ -8,7 +8,10 @@ One observation per (dimension, concept, decision year) in the ``graph/summaries
         imr:dimension "category" ; imr:dimensionValue cat:pharmaceuticals ; imr:year 2016 ;
         imr:items 10 ; imr:upheld 9 ; imr:overturned 1 .
 
-The dimension "all" (value: the dataset itself) counts every item.
+The dimension "all" (value: the dataset itself) counts every item. The dimension "topic" counts the items by
+what the reviewer cited at its finest: the topic as written (its value an IRI under the chapter, or the guideline,
+it belongs to: ``vocab/guideline/odg-knee-leg/topic/Compression%20stockings``, the topic percent-encoded), else
+the chapter, else the guideline; its observations also carry ``imr:citedConcept`` and ``imr:citedTopic``.
 
 A second dataset counts cases: per body region named in a case's items ("case-region": cases and items) and per
 ICD-10-CM chapter of a case's diagnoses ("case-chapter": cases and diagnoses), by decision year:
@@ -17,12 +20,20 @@ ICD-10-CM chapter of a case's diagnoses ("case-chapter": cases and diagnoses), b
         imr:dimension "case-region" ; imr:dimensionValue region:lumbar-spine ; imr:year 2016 ;
         imr:cases 40 ; imr:items 52 .
 
+A third dataset counts validation problems ("constraint": imr:letters having one, imr:problems in all) per
+constraint and severity, with ``imr:constraintName`` and ``imr:severity`` on each observation; and the cases
+dataset also counts cases by the days from application to decision ("case-days", one observation per number of
+days and year, with ``imr:days``), from which any distribution of the wait can be summed.
+
 A letter adds its counts when it is loaded; a letter replaced first takes off what its earlier version added (read from its stored graph), so the
 counts stay exact without ever being recomputed from all letters.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import json
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any, Protocol
 
 from kg.namespaces import BASE, GRAPH
@@ -32,16 +43,23 @@ from kg.record import CaseRecord
 SUMMARY_GRAPH = GRAPH["summaries"]
 DATASET = f"{BASE}summary/outcomes"
 CASES_DATASET = f"{BASE}summary/cases"
+QUALITY_DATASET = f"{BASE}summary/quality"
+_GUIDELINE = f"{BASE}vocab/guideline/"
+_DAYS = f"{BASE}summary/days/"
+_CONSTRAINT = f"{BASE}summary/constraint/"
 _IMR = "https://w3id.org/imr-kg/ontology#"
 _QB = "http://purl.org/linked-data/cube#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-DIMENSIONS = ("all", "category", "treatment", "region", "guideline", "chapter", "specialty")
-CASE_DIMENSIONS = ("case-region", "case-chapter")
+DIMENSIONS = ("all", "category", "treatment", "region", "guideline", "chapter", "topic", "specialty")
+CASE_DIMENSIONS = ("case-region", "case-chapter", "case-days")
+QUALITY_DIMENSIONS = ("constraint",)
 OUTCOMES = ("upheld", "overturned")
 # What each dataset's observations count (imr: properties), the first deciding whether a cell still exists.
-MEASURES = {DATASET: ("items", "upheld", "overturned"), CASES_DATASET: ("cases", "items", "diagnoses")}
+MEASURES = {DATASET: ("items", "upheld", "overturned"), CASES_DATASET: ("cases", "items", "diagnoses"),
+            QUALITY_DATASET: ("letters", "problems")}
 # One fact: (dimension, value IRI, year or "", what it adds one to): an outcome ("upheld" | "overturned",
-# which adds one item too) for the outcome dimensions; "cases", "items" or "diagnoses" for the case dimensions.
+# which adds one item too) for the outcome dimensions; "cases", "items" or "diagnoses" for the case dimensions;
+# "letters" or "problems" for the quality dimension.
 Fact = tuple[str, str, str, str]
 Cell = tuple[str, str, str]
 Counts = dict[str, int]
@@ -55,9 +73,37 @@ class Reader(Protocol):
         ...
 
 
-def record_facts(record: CaseRecord) -> list[Fact]:
-    """What one letter adds to the counts: a fact per decided item and dimension value, and the case counts
-    by body region and ICD-10-CM chapter."""
+def topic_value(concept: str, topic: str | None) -> str:
+    """The "topic" dimension's value for a citation of ``concept`` (a chapter, else a guideline IRI) and its
+    topic as written: the concept itself when no topic was given."""
+    return f"{concept}/topic/{urllib.parse.quote(topic, safe='')}" if topic else concept
+
+
+def days_value(days: int) -> str:
+    """The "case-days" dimension's value for a wait of ``days`` days."""
+    return f"{_DAYS}{days}"
+
+
+def constraint_value(severity: str, constraint: str) -> str:
+    """The "constraint" dimension's value for a SHACL result of ``severity`` ("Violation", "Warning", "Info")
+    from the named constraint."""
+    return f"{_CONSTRAINT}{urllib.parse.quote(severity, safe='')}/{urllib.parse.quote(constraint, safe='')}"
+
+
+def waiting_days(received: str | None, decided: str | None) -> int | None:
+    """Whole days from the application's receipt to the decision (None when a date is missing, not a date, or
+    the decision comes first)."""
+    try:
+        days = (date.fromisoformat(decided or "") - date.fromisoformat(received or "")).days
+    except ValueError:
+        return None
+    return days if days >= 0 else None
+
+
+def record_facts(record: CaseRecord, results: Sequence[Sequence[str]] = ()) -> list[Fact]:
+    """What one letter adds to the counts: a fact per decided item and dimension value, the case counts by body
+    region, ICD-10-CM chapter and days waited, and one per validation problem in ``results`` (rows of
+    :func:`kg.item_index.report_results`: id, constraint, severity, message)."""
     from kg.vocab.icd10_chapters import chapter_of
 
     year = (record.decision_date or "")[:4]
@@ -80,6 +126,8 @@ def record_facts(record: CaseRecord) -> list[Fact]:
         cited = item.reviewer_guideline
         values += [("guideline", str(mint.concept_iri("guideline", c.guideline_id))) for c in cited if c.guideline_id]
         values += [("chapter", str(mint.concept_iri("guideline", c.chapter_id))) for c in cited if c.chapter_id]
+        values += [("topic", topic_value(str(mint.concept_iri("guideline", c.chapter_id or c.guideline_id)), c.topic))
+                   for c in cited if c.guideline_id]
         values += [("specialty", s) for s in specialties]
         facts += [(dimension, value, year, outcome) for dimension, value in dict.fromkeys(values)]
     facts += [("case-region", region, year, "cases") for region in sorted(regions)]
@@ -91,6 +139,12 @@ def record_facts(record: CaseRecord) -> list[Fact]:
             facts.append(("case-chapter", value, year, "diagnoses"))
             chapters.add(value)
     facts += [("case-chapter", chapter, year, "cases") for chapter in sorted(chapters)]
+    days = waiting_days(record.application_received, record.decision_date)
+    if days is not None:
+        facts.append(("case-days", days_value(days), year, "cases"))
+    problems = [("constraint", constraint_value(severity, constraint), year) for _, constraint, severity, _ in results]
+    facts += [(*cell, "problems") for cell in problems]
+    facts += [(*cell, "letters") for cell in dict.fromkeys(problems)]
     return facts
 
 
@@ -98,14 +152,25 @@ def stored_facts_query(*letter_graphs: str) -> str:
     """A SELECT giving the facts already stored letters added (from their own graphs, and the ICD-10-CM graph
     for the chapters of their codes). ?thing is what a fact counts (an item, a diagnosis, or the case)."""
     graphs = " ".join(f"<{g}>" for g in letter_graphs)
+    report = ("GRAPH ?g { ?case imr:letter ?letter } GRAPH ?v { ?letter imr:validationReport ?report . "
+              "?report sh:result ?r . ?r sh:resultSeverity ?sev . OPTIONAL { ?r imr:constraint ?named } "
+              "OPTIONAL { ?r sh:sourceShape ?shape } } "
+              'BIND(COALESCE(?named, STR(?shape), "(unnamed constraint)") AS ?constraint) '
+              f'BIND(IRI(CONCAT("{_CONSTRAINT}", ENCODE_FOR_URI(STRAFTER(STR(?sev), "#")), "/", '
+              'ENCODE_FOR_URI(?constraint))) AS ?value) BIND("constraint" AS ?dimension)')
     return f"""PREFIX imr: <{_IMR}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+PREFIX xsd: <{_XSD}>
 SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
   VALUES ?g {{ {graphs} }}
   GRAPH ?g {{
     ?case a imr:Case .
     OPTIONAL {{ ?case imr:decisionDate ?date }}
-    {{
+  }}
+  {{ {report} BIND(?r AS ?thing) BIND("problems" AS ?outcome) }}
+  UNION {{ {report} BIND(?letter AS ?thing) BIND("letters" AS ?outcome) }}
+  UNION {{ GRAPH ?g {{ {{
       ?case imr:disputedItem ?thing . ?thing imr:outcome ?o .
       BIND(STRAFTER(STR(?o), "outcome/") AS ?outcome)
       {{ BIND("all" AS ?dimension) BIND(<{DATASET}> AS ?value) }}
@@ -116,6 +181,11 @@ SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
                BIND("guideline" AS ?dimension) }}
       UNION {{ ?thing imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:chapter ?value
                BIND("chapter" AS ?dimension) }}
+      UNION {{ ?thing imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?cg .
+               OPTIONAL {{ ?c imr:chapter ?cc }} OPTIONAL {{ ?c imr:topic ?ct }}
+               BIND(COALESCE(?cc, ?cg) AS ?cited)
+               BIND(IF(BOUND(?ct), IRI(CONCAT(STR(?cited), "/topic/", ENCODE_FOR_URI(?ct))), ?cited) AS ?value)
+               BIND("topic" AS ?dimension) }}
       UNION {{ ?case imr:reviewerSpecialty ?value BIND("specialty" AS ?dimension) }}
     }}
     UNION {{ ?case imr:disputedItem ?thing . ?thing imr:bodyRegion ?value
@@ -126,7 +196,12 @@ SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
              BIND("case-chapter" AS ?dimension) BIND("diagnoses" AS ?outcome) }}
     UNION {{ ?case imr:diagnosis/imr:icd10Code ?code BIND(?case AS ?thing)
              BIND("case-chapter" AS ?dimension) BIND("cases" AS ?outcome) }}
-  }}
+    UNION {{ ?case imr:applicationReceived ?received ; imr:decisionDate ?decided .
+             BIND(STR(?decided - ?received) AS ?span)
+             BIND(IF(?span = "PT0S", 0, xsd:integer(REPLACE(?span, "^P([0-9]+)D$", "$1"))) AS ?days)
+             BIND(IRI(CONCAT("{_DAYS}", STR(?days))) AS ?value)
+             BIND(?case AS ?thing) BIND("case-days" AS ?dimension) BIND("cases" AS ?outcome) }}
+  }} }}
   OPTIONAL {{ GRAPH <{GRAPH}icd10cm> {{ ?code skos:broader* ?value . ?value imr:icd10Level "chapter" }} }}
   FILTER(BOUND(?value))
   BIND(IF(BOUND(?date), SUBSTR(STR(?date), 1, 4), "") AS ?year)
@@ -162,7 +237,7 @@ def recount(store: Writer, batch: int = 200, progress: Callable[[int], None] | N
 
 def facts_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Fact]:
     """The facts of :func:`stored_facts_query`'s rows."""
-    known = set(OUTCOMES) | {"cases", "items", "diagnoses"}
+    known = set(OUTCOMES) | {"cases", "items", "diagnoses", "letters", "problems"}
     return [(str(r["dimension"]), str(r["value"]), str(r["year"] or ""), str(r["outcome"])) for r in rows
             if r.get("outcome") in known and (r.get("outcome") in OUTCOMES) == (r["dimension"] in DIMENSIONS)]
 
@@ -189,15 +264,43 @@ def accumulate(change: dict[Cell, Counts], added: Iterable[Fact], removed: Itera
 
 def dataset_of(dimension: str) -> str:
     """The dataset whose observations a dimension's cells are."""
-    return CASES_DATASET if dimension in CASE_DIMENSIONS else DATASET
+    if dimension in CASE_DIMENSIONS:
+        return CASES_DATASET
+    return QUALITY_DATASET if dimension in QUALITY_DIMENSIONS else DATASET
 
 
 def observation_iri(cell: Cell) -> str:
     """The observation of one (dimension, value, year) cell."""
     dimension, value, year = cell
-    local = value.rsplit("/", 2)
-    name = "-".join(local[-2:]) if dimension != "all" else "all"
+    if dimension == "topic":  # the guideline or chapter, then the topic when there is one
+        name = value.removeprefix(_GUIDELINE).replace("/topic/", "/")
+    elif dimension in ("case-days", "constraint"):
+        name = value.removeprefix(_DAYS).removeprefix(_CONSTRAINT)
+    else:
+        local = value.rsplit("/", 2)
+        name = "-".join(local[-2:]) if dimension != "all" else "all"
     return f"{BASE}summary/{dimension}/{name}/{year or 'undated'}"
+
+
+def _described(dimension: str, value: str) -> str:
+    """What an observation of the topic, days or constraint dimension says besides its counts (Turtle
+    predicate-object pairs, each after " ; "), all read off the value IRI."""
+    if dimension == "topic":
+        concept, _, topic = value.partition("/topic/")
+        said = f" ; <{_IMR}citedConcept> <{concept}>"
+        return said + (f" ; <{_IMR}citedTopic> {_string(urllib.parse.unquote(topic))}" if topic else "")
+    if dimension == "case-days":
+        return f" ; <{_IMR}days> {int(value.removeprefix(_DAYS))}"
+    if dimension == "constraint":
+        severity, _, name = value.removeprefix(_CONSTRAINT).partition("/")
+        return (f" ; <{_IMR}severity> <http://www.w3.org/ns/shacl#{urllib.parse.unquote(severity)}>"
+                f" ; <{_IMR}constraintName> {_string(urllib.parse.unquote(name))}")
+    return ""
+
+
+def _string(text: str) -> str:
+    """A SPARQL string literal (JSON's escapes are SPARQL's)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def update_counts(reader: Reader, change: Mapping[Cell, Counts]) -> str | None:
@@ -238,7 +341,8 @@ def update_counts(reader: Reader, change: Mapping[Cell, Counts]) -> str | None:
         value_triple = f" ; <{_IMR}dimensionValue> <{value}>" if dimension != "all" else ""
         measured = "".join(f" ; <{_IMR}{m}> {n}" for m, n in counts.items())
         triples.append(f"<{name}> a <{_QB}Observation> ; <{_QB}dataSet> <{dataset}> ; "
-                       f"<{_IMR}dimension> \"{dimension}\"{value_triple}{year_triple}{measured} .")
+                       f"<{_IMR}dimension> \"{dimension}\"{value_triple}{year_triple}{measured}"
+                       f"{_described(dimension, value)} .")
     operations = []
     if stale:
         operations.append(f"DELETE DATA {{ GRAPH <{SUMMARY_GRAPH}> {{\n" + "\n".join(stale) + "\n} }")
@@ -255,4 +359,6 @@ def update_counts(reader: Reader, change: Mapping[Cell, Counts]) -> str | None:
 
 
 _DATASET_LABELS = {DATASET: "Outcomes of disputed items, by dimension and decision year",
-                   CASES_DATASET: "Cases by body region and by ICD-10-CM chapter, and decision year"}
+                   CASES_DATASET: "Cases by body region, ICD-10-CM chapter and days from application to "
+                                  "decision, and decision year",
+                   QUALITY_DATASET: "Validation problems by constraint and severity, and decision year"}

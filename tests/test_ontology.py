@@ -25,7 +25,8 @@ RANGE_DATATYPES = {XSD.date, XSD.integer, XSD.decimal, XSD.string, XSD.boolean, 
 #: Classes from other vocabularies that a domain or an object property's range may name.
 EXTERNAL_CLASSES = {SKOS.Concept, URIRef("http://purl.org/linked-data/cube#Observation"),
                     URIRef("http://www.w3.org/ns/shacl#ValidationReport"),
-                    URIRef("http://www.w3.org/ns/shacl#ValidationResult")}
+                    URIRef("http://www.w3.org/ns/shacl#ValidationResult"), URIRef("http://www.w3.org/ns/shacl#Severity"),
+                    RDFS.Resource}
 #: Object and datatype properties that may go without rdfs:domain, with the reason. None so far: properties
 #: used on several classes have an owl:unionOf domain instead.
 DOMAIN_ALLOWED_MISSING: dict[str, str] = {}

@@ -296,3 +296,100 @@ def test_network_summary_reads_the_server(built: tuple[str, str], runner: CliRun
     assert local.exit_code == 0, local.output
     assert json.loads(remote.stdout) == json.loads(local.stdout)
     assert json.loads(remote.stdout)
+
+
+def _serve_on(url: str, cwd: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """`kg serve --store URL` as users start it; (process, its base URL) once it answers."""
+    kg = Path(sys.executable).parent / "kg"
+    port = _free_port()
+    process = subprocess.Popen([str(kg), "serve", "--store", url, "--port", str(port), *extra], cwd=cwd,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/", timeout=5) as answer:
+                if answer.status == 200:
+                    return process, base
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"kg serve did not start: {process.communicate()[0]}")
+        time.sleep(0.3)
+
+
+def _page(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        assert answer.status == 200
+        return answer.read().decode("utf-8")
+
+
+def test_kg_serve_on_the_server(built: tuple[str, str], tmp_path: Path) -> None:
+    """`kg serve --store URL` serves the endpoint and the pages from the SPARQL server, which has no item index:
+    the pages count with SPARQL, and a letter added to the server later shows without a restart."""
+    url, _ = built
+    process, base = _serve_on(url, tmp_path)
+    try:
+        rows = _sparql_json(f"{base}/sparql", "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { "
+                                              "?c <https://w3id.org/imr-kg/ontology#caseNumber> ?x }")
+        assert rows == [{"n": str(LETTERS)}]
+        named = _sparql_json(f"{base}/sparql", "SELECT ?n WHERE { ?c <https://w3id.org/imr-kg/ontology#caseNumber> "
+                                               "?n }", named=str(mint.letter_graph(mint.case_key("CM14-0166055", None))))
+        assert named == []  # a protocol dataset of named graphs only: the default graph is empty
+        case = _page(f"{base}/case/CM14-0166055")
+        assert "CM14-0166055" in case and "Upheld" in case
+        assert "CM14-0166055" in _page(f"{base}/cases?q=CM14-0166")
+        explore = _page(f"{base}/explore")
+        upheld = RemoteStore(url).select("SELECT (COUNT(?i) AS ?n) WHERE { ?i imr:outcome out:upheld }")[0]["n"]
+        assert f">{upheld}<" in explore.replace(",", "")
+        assert "letters" in _page(f"{base}/quality")
+        assert _page(f"{base}/network").count("<tr") > 1
+        synthetic = tmp_path / "synthetic"
+        made = CliRunner().invoke(cli, ["synth", "1", "--out", str(synthetic), "--seed", "3", "--formats", "md"])
+        assert made.exit_code == 0, made.output
+        added = CliRunner().invoke(cli, ["build", str(synthetic), "--store", url, "-q"])
+        assert added.exit_code == 0 and "1 added" in added.stderr, added.output
+        try:
+            count = _sparql_json(f"{base}/sparql", "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { "
+                                                   "?c <https://w3id.org/imr-kg/ontology#caseNumber> ?x }")
+            assert count == [{"n": str(LETTERS + 1)}]
+            assert "CM99-" in _page(f"{base}/cases?q=CM99")
+        finally:
+            numbers = [n for n in RemoteStore(url).select("SELECT ?n WHERE { ?c imr:caseNumber ?n }")
+                       if str(n["n"]).startswith("CM99-")]
+            CliRunner().invoke(cli, ["delete", *[str(n["n"]) for n in numbers], "--store", url])
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+    assert not (tmp_path / "uploads").exists()
+
+
+def _sparql_json(endpoint: str, query: str, named: str | None = None) -> list[dict[str, str]]:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(query)
+    client.setReturnFormat(JSON)
+    if named:
+        client.addParameter("named-graph-uri", named)
+    answer = client.query().convert()
+    assert isinstance(answer, dict)
+    return [{k: v["value"] for k, v in row.items()} for row in answer["results"]["bindings"]]
+
+
+def test_kg_serve_refuses_ingest_on_a_server(built: tuple[str, str], runner: CliRunner) -> None:
+    """Letters reach a SPARQL server by `kg build --store URL`; `kg serve --ingest` on one says so in a line."""
+    url, _ = built
+    result = runner.invoke(cli, ["serve", "--store", url, "--ingest", "--port", str(_free_port())])
+    assert result.exit_code == 1
+    assert f"`kg build --store {url}` writes to that server directly" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_kg_serve_on_a_stopped_server_is_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that does not answer stops `kg serve` with one line naming it."""
+    monkeypatch.setenv("KG_REMOTE_RETRIES", "0")
+    url = f"http://127.0.0.1:{_free_port()}"
+    result = runner.invoke(cli, ["serve", "--store", url, "--port", str(_free_port())])
+    assert result.exit_code == 1
+    assert "could not open the store" in result.output and "127.0.0.1" in result.output
+    assert "Traceback" not in result.output

@@ -1,6 +1,7 @@
 """Outcome counts kept as Data Cube observations agree with counting every item, through adds and replacements."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from kg.build import build
 from kg.examples import example_query
 from kg.store import KGStore
-from kg.summaries import SUMMARY_GRAPH, deltas
+from kg.summaries import SUMMARY_GRAPH, deltas, update_counts
 from tests.conftest import DATA_DIR
 
 IMR = "https://w3id.org/imr-kg/ontology#"
@@ -200,7 +201,8 @@ def test_recounting_from_the_letters_gives_the_counts_kept_while_loading(tmp_pat
     with KGStore(store_path) as store:
         build([DATA_DIR], store)
         kept = _observations(store)
-        assert any("case-chapter" in o for o, _, _ in kept) and any("case-region" in o for o, _, _ in kept)
+        for dimension in ("case-chapter", "case-region", "case-days", "topic", "constraint"):
+            assert any(f"/summary/{dimension}/" in o for o, _, _ in kept), dimension
         store.update(f"DROP GRAPH <{SUMMARY_GRAPH}>")
         assert recount(store, batch=3) == len(list(DATA_DIR.rglob("*.gold.json")))
         assert _observations(store) == kept
@@ -211,3 +213,28 @@ def test_recounting_from_the_letters_gives_the_counts_kept_while_loading(tmp_pat
     assert done.stderr.startswith("counted ")
     with KGStore(store_path, read_only=True) as store:
         assert _observations(store) == kept
+
+
+@pytest.mark.parametrize("text", ["Massage Therapy", "Manual therapy & manipulation", "NSAIDs (non-steroidal anti-"
+                                  "inflammatory drugs)", "Opioids, criteria for use", "a/b?c#d%e~f_g.h-i", "100% "
+                                  "\"quoted\" 'single' *star* !bang", "Ünïcødé – dash, 漢字", "tab\tand\nnewline"])
+def test_value_iris_are_the_same_from_records_and_from_the_store(text: str) -> None:
+    """A topic or constraint name becomes the same IRI in Python (loading) as in SPARQL (replacing, recounting),
+    and the observation reads it back exactly."""
+    from kg.summaries import _described, constraint_value, topic_value
+
+    store = KGStore()
+    literal = json.dumps(text, ensure_ascii=False)
+    row = store.select(f'SELECT (IRI(CONCAT("https://w3id.org/imr-kg/vocab/guideline/odg/topic/", ENCODE_FOR_URI('
+                       f'{literal}))) AS ?t) (IRI(CONCAT("https://w3id.org/imr-kg/summary/constraint/Warning/", '
+                       f'ENCODE_FOR_URI({literal}))) AS ?c) WHERE {{}}')[0]
+    topic = topic_value("https://w3id.org/imr-kg/vocab/guideline/odg", text)
+    constraint = constraint_value("Warning", text)
+    assert (str(row["t"]), str(row["c"])) == (topic, constraint)
+    change = {("topic", topic, "2016"): {"items": 1, "upheld": 1, "overturned": 0},
+              ("constraint", constraint, "2016"): {"letters": 1, "problems": 2}}
+    store.update(update_counts(store, change) or "")
+    said = store.select(f"SELECT ?topic ?name ?concept WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ "
+                        f"?t imr:citedTopic ?topic ; imr:citedConcept ?concept . ?c imr:constraintName ?name }} }}")
+    assert [(str(r["topic"]), str(r["name"]), str(r["concept"])) for r in said] == \
+        [(text, text, "https://w3id.org/imr-kg/vocab/guideline/odg")]

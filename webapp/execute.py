@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -24,8 +25,9 @@ GRAPH_TYPES = {
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def execute(store: ox.Store, request: Request) -> Answer:
-    """Run the request; SELECT/ASK answers are serialised here, graphs with pyoxigraph."""
+def execute(store: Any, request: Request) -> Answer:
+    """Run the request on the store the worker opened (a pyoxigraph store, or a :class:`kg.remote_store.RemoteStore`
+    taking the same calls); SELECT/ASK answers are serialised here, graphs with pyoxigraph."""
     if request.kind == "update":
         store.update(request.text, base_iri=request.base_iri)
         return Answer(b"", "text/plain", "update")
@@ -44,9 +46,9 @@ def execute(store: ox.Store, request: Request) -> Answer:
     result = store.query(request.text, **options)
     if isinstance(result, ox.QueryBoolean):
         return _boolean(bool(result), request.result_format or "json")
-    if isinstance(result, ox.QueryTriples):
-        return _graph(result, request.result_format or "turtle", request.max_rows)
-    return _select(result, request.result_format or "json", request.max_rows)
+    if isinstance(result, ox.QuerySolutions):
+        return _select(result, request.result_format or "json", request.max_rows)
+    return _graph(result, request.result_format or "turtle", request.max_rows)
 
 
 def _select(solutions: ox.QuerySolutions, fmt: str, max_rows: int) -> Answer:
@@ -73,7 +75,7 @@ def _boolean(value: bool, fmt: str) -> Answer:
     return Answer(json.dumps({"head": {}, "boolean": value}).encode(), SELECT_TYPES["json"], "ask", 1)
 
 
-def _graph(triples: ox.QueryTriples, fmt: str, max_rows: int) -> Answer:
+def _graph(triples: Iterable[ox.Triple], fmt: str, max_rows: int) -> Answer:
     kept: list[ox.Triple] = []
     truncated = False
     for triple in triples:

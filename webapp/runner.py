@@ -59,7 +59,11 @@ def _serve(connection: Connection, store_path: str, writable: bool) -> None:
     from kg.store import open_store
     from webapp.execute import execute
 
-    store = open_store(store_path, writable)
+    try:
+        store = open_store(store_path, writable)
+    except Exception as error:  # told to the parent, which raises it as QueryFailed
+        connection.send(f"{type(error).__name__}: {error}")
+        return
     connection.send("ready")
     while True:
         try:
@@ -79,9 +83,13 @@ class _Worker:
         self.process.start()
         child.close()
         # Wait until the worker has its store open, so its start-up never counts against a query's time limit.
-        if not self.connection.poll(60) or self.connection.recv() != "ready":
+        try:
+            said = self.connection.recv() if self.connection.poll(60) else "no answer within 60 s"
+        except (EOFError, OSError) as error:
+            said = f"the worker stopped ({error or type(error).__name__})"
+        if said != "ready":
             self.stop()
-            raise QueryFailed("a query worker could not open the store")
+            raise QueryFailed(f"a query worker could not open the store {store_path}: {said}")
 
     def stop(self) -> None:
         self.process.kill()

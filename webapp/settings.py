@@ -5,7 +5,9 @@ import os
 from typing import Any
 
 SETTINGS: tuple[tuple[str, Any, str], ...] = (
-    ("STORE_PATH", "data", "Folder of the pyoxigraph store to serve."),
+    ("STORE_PATH", "data", "Folder of the pyoxigraph store to serve, or the http(s) base URL of a SPARQL 1.1 server."),
+    ("UPLOADS_PATH", "", "Folder where uploaded letters are kept ('': `uploads` in the store folder, or in the "
+                         "working folder when the store is a server)."),
     ("QUERY_TIMEOUT_S", 10.0, "Wall-clock limit per SPARQL query, in seconds; the query's worker process is killed."),
     ("MAX_ROWS", 10000, "Most result rows (or triples) returned; more sets the 'truncated' flag."),
     ("PAGE_SIZE", 100, "Rows per page in the workbench's result table."),

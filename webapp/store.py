@@ -8,7 +8,9 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from kg.errors import KGError
 from kg.item_index import FILE_NAME as INDEX_FILE, ItemIndex
+from kg.remote_store import is_url
 from kg.store import hold_for_serving
 from typing import Any
 
@@ -16,13 +18,22 @@ from webapp.runner import Answer, QueryRunner, Request
 
 
 def init_app(app: Flask) -> None:
-    """Lock the store for serving and start the query workers; stop them when the process exits."""
-    path = Path(app.config["STORE_PATH"])
+    """Lock the store for serving and start the query workers; stop them when the process exits.
+
+    A store given as an http(s) URL is a SPARQL 1.1 server: the workers send it the queries (there is no
+    folder to lock and no item index, so pages count with SPARQL), and letters arrive by `kg build --store
+    URL` straight to the server rather than through this app."""
+    spec = str(app.config["STORE_PATH"])
     writable = any(bool(app.config[name]) for name in ("UPDATE_TOKEN", "UPLOADS_ENABLED", "INGEST_ENABLED"))
-    if app.config["INGEST_ENABLED"] and not app.config.get("INGEST_TOKEN"):
-        app.config["INGEST_TOKEN"] = secrets.token_urlsafe(32)
-    app.extensions["kg_lock"] = hold_for_serving(path, writable)
-    runner = QueryRunner(str(path), workers=int(app.config["QUERY_WORKERS"]), writable=writable)
+    if is_url(spec):
+        if app.config["INGEST_ENABLED"]:
+            raise KGError(f"{spec}: taking letters from `kg build` is for a store folder; `kg build --store "
+                          f"{spec}` writes to that server directly")
+    else:
+        if app.config["INGEST_ENABLED"] and not app.config.get("INGEST_TOKEN"):
+            app.config["INGEST_TOKEN"] = secrets.token_urlsafe(32)
+        app.extensions["kg_lock"] = hold_for_serving(Path(spec), writable)
+    runner = QueryRunner(spec, workers=int(app.config["QUERY_WORKERS"]), writable=writable)
     app.extensions["kg_runner"] = runner
     atexit.register(runner.close)
 
@@ -107,9 +118,20 @@ def writable_item_index() -> ItemIndex | None:
         return item_index()
 
 
+def uploads_folder() -> Path:
+    """Where uploaded letters are kept: the UPLOADS_PATH setting, else `uploads` in the store folder (in the
+    working folder when the store is a SPARQL server)."""
+    given, spec = current_app.config["UPLOADS_PATH"], str(current_app.config["STORE_PATH"])
+    if given:
+        return Path(given)
+    return Path("uploads") if is_url(spec) else Path(spec) / "uploads"
+
+
 def item_index() -> ItemIndex | None:
-    """The store's item index opened for reading, or None when the store has none, or one of another layout
-    (pages then count with SPARQL)."""
+    """The store's item index opened for reading, or None when the store has none, has one of another layout,
+    or is a SPARQL server (pages then count with SPARQL)."""
+    if is_url(current_app.config["STORE_PATH"]):
+        return None
     path = Path(current_app.config["STORE_PATH"]) / INDEX_FILE
     if not path.is_file():
         return None

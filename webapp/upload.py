@@ -17,7 +17,7 @@ from kg.letters import SUPPORTED_SUFFIXES
 from kg.loading import LetterLoader
 from kg.pipeline import extract_bytes, process_record
 from kg.record import CaseRecord
-from webapp.store import StoreWriter
+from webapp.store import StoreWriter, uploads_folder
 
 bp = Blueprint("upload", __name__)
 
@@ -99,7 +99,7 @@ def _handle(loader: LetterLoader, name: str, data: bytes) -> Outcome:
 
 def _keep(data: bytes, digest: str, suffix: str) -> Path:
     """Save the upload under the store folder, named by its digest."""
-    folder = Path(current_app.config["STORE_PATH"]) / "uploads"
+    folder = uploads_folder()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}{suffix}"
     if not path.exists():
