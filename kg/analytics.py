@@ -260,10 +260,30 @@ def kept_projection(select: Select, name: str, scope: str | None, index: ItemInd
     return nx.node_link_graph(data, edges="links")
 
 
+def overview(graph: nx.Graph, n: int = 15) -> dict[str, Any]:
+    """What the network page shows of a projection (JSON-able): its facts, size, the ``n`` heaviest pairs and
+    most central nodes, and its communities of more than one member."""
+    return {"facts": dict(graph.graph), "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+            "pairs": top_pairs(graph, n), "central": most_central(graph, n),
+            "communities": [[number, members] for number, members in enumerate(community_lists(graph))
+                            if len(members) > 1]}
+
+
+def kept_overview(select: Select, name: str, scope: str | None, index: ItemIndex | None, seed: int = 42) -> dict[str, Any]:
+    """:func:`overview` of a projection; with an item index, worked out once per state of it and kept, so that
+    the page reads a few rows instead of rebuilding a graph of every pair."""
+    if index is None:
+        return overview(projection(select, name, scope, seed))
+    scope = scope or DEFAULT_SCOPE.get(name, "case")
+    return index.remembered(f"overview:{name}:{scope}:{seed}",
+                            lambda: overview(kept_projection(select, name, scope, index, seed)))
+
+
 def refresh_projections(index: ItemIndex, seed: int = 42) -> None:
-    """Analyse and keep the projections the network page shows, for the index as it is now."""
+    """Analyse and keep the projections the network page shows, and the page's overview of each, for the index
+    as it is now."""
     for name in ("treatments", "guidelines"):
-        kept_projection(lambda _: [], name, None, index, seed)
+        kept_overview(lambda _: [], name, None, index, seed)
 
 
 def top_pairs(graph: nx.Graph, n: int = 10) -> list[dict[str, Any]]:

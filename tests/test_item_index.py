@@ -2,6 +2,7 @@
 links exactly as the SPARQL query over every letter does."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -188,7 +189,7 @@ def test_network_projections_from_the_index_are_those_from_sparql(store: KGStore
 
 def test_an_analysis_is_kept_until_the_index_changes(letters: Path, tmp_path: Path) -> None:
     """The network page's analyses are computed once per state of the index, and again after a change."""
-    from kg.analytics import kept_projection, node_link, projection
+    from kg.analytics import kept_overview, kept_projection, node_link, overview, projection
 
     with KGStore(tmp_path / "store") as small:
         build([letters / "bundled"], small)
@@ -203,6 +204,10 @@ def test_an_analysis_is_kept_until_the_index_changes(letters: Path, tmp_path: Pa
         assert to_dict(explore(small.select, Filters(), index)) == to_dict(explore(small.select, Filters()))
         kept = kept_projection(small.select, "treatments", None, index)
         assert node_link(kept) == node_link(projection(small.select, "treatments"))
+        assert index.cached("overview:guidelines:item:42") is not None  # the network page's, made by the build
+        seen = kept_overview(small.select, "guidelines", None, index)
+        assert json.loads(json.dumps(overview(projection(small.select, "guidelines")))) == seen
+        assert seen["pairs"] and seen["central"] and seen["nodes"] > 0
         version = index.version()
         index.write([], ["CM14-0166055"])
         assert index.version() > version and index.cached("projection:treatments:case:42") is None

@@ -221,16 +221,15 @@ def _analytics_select(query: str) -> list[dict[str, str]]:
 def network_page() -> str:
     """Top pairs, most central nodes and communities of the treatment and guideline projections."""
     sections = []
-    for name, (title, description) in NETWORKS.items():
-        network = _projection(name, None)
-        sections.append({
-            "name": name, "title": title, "description": description, "facts": network.graph,
-            "nodes": network.number_of_nodes(), "edges": network.number_of_edges(),
-            "pairs": analytics.top_pairs(network, 15), "central": analytics.most_central(network, 15),
-            "communities": [(number, members) for number, members
-                            in enumerate(analytics.community_lists(network)) if len(members) > 1],
-            "json_url": url_for("graphview.network_json", projection=name),
-        })
+    index = writable_item_index()
+    try:
+        for name, (title, description) in NETWORKS.items():
+            seen = analytics.kept_overview(_analytics_select, name, None, index)
+            sections.append({"name": name, "title": title, "description": description, **seen,
+                             "json_url": url_for("graphview.network_json", projection=name)})
+    finally:
+        if index is not None:
+            index.close()
     return render_template("graph/network.html", active_page="network", sections=sections,
                            vendor_ok=vendor_ready((CYTOSCAPE,)))
 
