@@ -30,7 +30,7 @@ else:  # networkx takes a tenth of a second to import: only the commands that dr
     nx = LazyModule("networkx")
 
 from kg.errors import KGError
-from kg.namespaces import PREFIXES
+from kg.namespaces import sparql_prologue
 
 Row = Mapping[str, Any]
 Select = Callable[[str], Sequence[Row]]
@@ -43,11 +43,10 @@ DEFAULT_SCOPE = {"treatments": "case", "guidelines": "item", "cases": "case"}
 ROLES = {"reviewer": "imr:IMRReviewer", "claims-administrator": "imr:ClaimsAdministrator"}
 BETWEENNESS_EXACT = 300
 
-SPARQL_PREFIXES = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
 _VOCAB_GRAPH = "<https://w3id.org/imr-kg/graph/vocab>"
 
 #: One row per disputed item and treatment concept (items without a concept keep their treatment label).
-TREATMENT_QUERY = SPARQL_PREFIXES + f"""
+TREATMENT_QUERY = sparql_prologue() + f"""
 SELECT ?case ?caseNumber ?item ?treatment ?treatmentLabel ?label WHERE {{
   GRAPH ?g {{
     ?case imr:caseNumber ?caseNumber ; imr:disputedItem ?item .
@@ -61,7 +60,7 @@ SELECT ?case ?caseNumber ?item ?treatment ?treatmentLabel ?label WHERE {{
 """
 
 #: One row per guideline citation of a disputed item, made by the role given in place of ROLE.
-CITATION_QUERY = SPARQL_PREFIXES + f"""
+CITATION_QUERY = sparql_prologue() + f"""
 SELECT ?case ?caseNumber ?item ?citation ?guideline ?guidelineLabel ?chapter ?chapterLabel ?topic WHERE {{
   GRAPH ?g {{
     ?case imr:caseNumber ?caseNumber ; imr:disputedItem ?item .

@@ -217,7 +217,7 @@ def synth_command(count: int, out_dir: Path, seed: int, gold: bool, formats: str
 
 def _register() -> None:
     from kg.cli_analytics import graph
-    from kg.cli_graph import COMMANDS
+    from kg.cli_store import COMMANDS
 
     for command in COMMANDS:
         cli.add_command(command)

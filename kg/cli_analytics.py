@@ -17,7 +17,7 @@ else:  # networkx takes a tenth of a second to import: only the commands that dr
     nx = LazyModule("networkx")
 
 from kg import analytics
-from kg.cli_graph import store_or_url_option
+from kg.cli_store import store_or_url_option
 from kg.errors import KGError
 from kg.store import open_any
 

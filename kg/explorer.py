@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import KGError
-from kg.namespaces import GRAPH, VOCAB
+from kg.namespaces import GRAPH, VOCAB, sparql_prologue
 
 if TYPE_CHECKING:
     from kg.item_index import ItemIndex
@@ -47,7 +47,7 @@ PARAMETERS = {
 MAX_VALUES = 100
 _IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\]+')
 _LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-_PREFIXES = "PREFIX imr: <https://w3id.org/imr-kg/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+_PREFIXES = sparql_prologue("imr", "skos")
 _COLUMNS = ("link", "guideline", "detail", "category", "outcome", "items", "overturned", "overturn_rate",
             "wilson_low", "wilson_high", "guideline_iri", "detail_iri", "category_iri", "outcome_iri")
 

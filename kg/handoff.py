@@ -21,6 +21,7 @@ from typing import Any
 
 from kg.errors import KGError
 from kg.loading import LoadSummary
+from kg.namespaces import sparql_prologue
 from kg.pipeline import Processed, changed_files, process_files, quiet
 from kg.store import writer_of
 
@@ -82,7 +83,7 @@ def stored_digests(url: str) -> set[str]:
     """The file digests of the letters the server's store holds under the current pipeline."""
     from kg.rdf.vocab_graph import fingerprint
 
-    query = ("PREFIX imr: <https://w3id.org/imr-kg/ontology#> SELECT ?sha WHERE { GRAPH ?g { ?l a imr:Letter ; "
+    query = (sparql_prologue("imr") + "SELECT ?sha WHERE { GRAPH ?g { ?l a imr:Letter ; "
              f'imr:sha256 ?sha ; imr:pipelineVersion "{fingerprint()}" }} }}')
     request = urllib.request.Request(f"{url}/sparql?{urllib.parse.urlencode({'query': query})}",
                                      headers={"Accept": "application/sparql-results+json", "Connection": "close"})

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from kg.namespaces import sparql_prologue
 from kg.rdf import mint
 from kg.record import CaseRecord
 
@@ -35,7 +36,6 @@ FILE_NAME = "items.sqlite"
 SCHEMA_VERSION = 3  # raised whenever the tables change
 LetterRows = dict[str, Any]
 Select = Callable[[str], list[dict[str, Any]]]
-_IMR = "https://w3id.org/imr-kg/ontology#"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS letters (letter TEXT PRIMARY KEY, sha256 TEXT NOT NULL, year INTEGER,
                                     case_number TEXT, source TEXT, decision_date TEXT, generated TEXT,
@@ -368,9 +368,7 @@ def stored_rows(select: Select, keys_and_digests: Mapping[str, str]) -> list[Let
     if not keys_and_digests:
         return []
     graphs = " ".join(f"<{mint.letter_graph(key)}>" for key in keys_and_digests)
-    rows = select(f"""PREFIX imr: <{_IMR}>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?g ?item ?kind ?a ?b ?c ?d ?date WHERE {{
+    rows = select(sparql_prologue("imr", "skos") + f"""SELECT ?g ?item ?kind ?a ?b ?c ?d ?date WHERE {{
   VALUES ?g {{ {graphs} }}
   GRAPH ?g {{
     ?case a imr:Case .
@@ -384,9 +382,7 @@ SELECT ?g ?item ?kind ?a ?b ?c ?d ?date WHERE {{
              OPTIONAL {{ ?cite imr:chapter ?b }} OPTIONAL {{ ?cite imr:topic ?c }} }}
   }}
 }}""")
-    rows += select(f"""PREFIX imr: <{_IMR}>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?g ?item ?kind ?region ?above WHERE {{
+    rows += select(sparql_prologue("imr", "skos") + f"""SELECT ?g ?item ?kind ?region ?above WHERE {{
   VALUES ?g {{ {graphs} }}
   GRAPH ?g {{ ?case imr:disputedItem ?item . ?item imr:bodyRegion ?region BIND("region" AS ?kind) }}
   OPTIONAL {{ GRAPH <{GRAPH_VOCAB}> {{ ?region skos:broader* ?above }} }}
@@ -440,10 +436,8 @@ def _stored_quality(select: Select, letters: dict[str, LetterRows], keys_and_dig
                                  "specialties": [], "items": []})
     graphs = " ".join(f"<{mint.letter_graph(key)}>" for key in keys_and_digests)
     by_graph = {str(mint.letter_graph(key)): key for key in keys_and_digests}
-    for row in select(f"""PREFIX imr: <{_IMR}>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?g ?src ?built ?number ?date WHERE {{
+    for row in select(sparql_prologue("imr", "dcterms", "prov")
+                      + f"""SELECT ?g ?src ?built ?number ?date WHERE {{
   VALUES ?g {{ {graphs} }}
   GRAPH ?g {{ ?letter a imr:Letter . OPTIONAL {{ ?letter dcterms:source ?src }}
              OPTIONAL {{ ?letter prov:generatedAtTime ?built }}
@@ -456,9 +450,7 @@ SELECT ?g ?src ?built ?number ?date WHERE {{
             "conforms": None, "results": []}
     reports = " ".join(f"<{mint.validation_graph(key)}>" for key in keys_and_digests)
     by_report = {str(mint.validation_graph(key)): key for key in keys_and_digests}
-    for row in select(f"""PREFIX imr: <{_IMR}>
-PREFIX sh: <http://www.w3.org/ns/shacl#>
-SELECT ?v ?ok ?r ?named ?shape ?sev ?message WHERE {{
+    for row in select(sparql_prologue("imr", "sh") + f"""SELECT ?v ?ok ?r ?named ?shape ?sev ?message WHERE {{
   VALUES ?v {{ {reports} }}
   GRAPH ?v {{ ?letter imr:validationReport ?report . OPTIONAL {{ ?report sh:conforms ?ok }}
              OPTIONAL {{ ?report sh:result ?r . ?r sh:resultSeverity ?sev

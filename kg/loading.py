@@ -1,4 +1,5 @@
-"""The one loader: processed letters into a store, for `kg build` and the web app's uploads alike.
+"""The one loader: processed letters into a store, for `kg build` and the web app's uploads alike, and the one
+way letters come out of it again (:func:`delete_letters`, for `kg delete`).
 
 A loader writes through anything with the three operations of :class:`GraphWriter`: the on-disk store
 (:class:`kg.store.KGStore`) in `kg build`, the web app's writing worker for uploads. New letters go in bulk,
@@ -10,9 +11,10 @@ the ``graph/icd10cm`` graph as they come, never recomputed from every letter.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, XSD
@@ -20,7 +22,11 @@ from rdflib.namespace import DCTERMS, PROV, XSD
 from kg.namespaces import BASE, GRAPH, IMR
 from kg.pipeline import Processed
 from kg.rdf import mint
-from kg.summaries import Cell, Counts, Fact, accumulate, facts_from_rows, stored_facts_query, update_counts
+from kg.summaries import (Cell, Counts, Fact, accumulate, deltas, facts_from_rows, stored_facts_query,
+                          update_counts)
+
+if TYPE_CHECKING:
+    from kg.store import AnyStore
 
 REJECTED_GRAPH = GRAPH["rejected"]
 ICD10_GRAPH = GRAPH["icd10cm"]
@@ -186,6 +192,21 @@ def retract(writer: GraphWriter, key: str) -> list[Fact]:
     removed = counted_facts(writer, key)
     writer.replace_nt({str(mint.letter_graph(key)): None, str(mint.validation_graph(key)): None})
     return removed
+
+
+def delete_letters(store: AnyStore, case_numbers: Iterable[str]) -> list[str]:
+    """Remove the letters with these case numbers; returns those that were not in the store."""
+    missing = []
+    for number in case_numbers:
+        key = mint.case_key(number, None)
+        if not store.has_graph(mint.letter_graph(key)):
+            missing.append(number)
+            continue
+        counts = update_counts(store, deltas([], retract(store, key)))
+        if counts:
+            store.update(counts)
+        store.index([], [key])
+    return missing
 
 
 def rejected_iri(source: str) -> URIRef:

@@ -20,7 +20,7 @@ from rdflib.term import URIRef
 
 __all__ = [
     "BASE", "BIOPORTAL_ICD10CM", "CASE", "GRAPH", "ICD10CM", "IMR", "LETTER", "OA", "ONTOLOGY", "PREFIXES",
-    "SCHEMA", "VANN", "VOCAB", "bind_prefixes",
+    "SCHEMA", "VANN", "VOCAB", "bind_prefixes", "sparql_prologue",
 ]
 
 
@@ -224,3 +224,16 @@ def bind_prefixes(graph: G) -> G:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, Namespace(namespace), override=True, replace=True)
     return graph
+
+
+def sparql_prologue(*names: str, aligned: bool = False) -> str:
+    """SPARQL ``PREFIX`` declarations, one a line, of the prefixes ``names`` of :data:`PREFIXES` (every one,
+    in its order, when none is named); ``aligned`` pads the prefixes so that the IRIs line up, for people.
+
+    >>> print(sparql_prologue("imr", "skos"), end="")
+    PREFIX imr: <https://w3id.org/imr-kg/ontology#>
+    PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    """
+    chosen = names or tuple(PREFIXES)
+    width = max(len(name) for name in chosen) + 1 if aligned else 0
+    return "".join(f"PREFIX {name + ':':<{width}} <{PREFIXES[name]}>\n" for name in chosen)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kg.namespaces import GRAPH
+from kg.namespaces import GRAPH, sparql_prologue
 
 if TYPE_CHECKING:
     from kg.item_index import ItemIndex
@@ -23,11 +23,7 @@ SEVERITIES = ("Violation", "Warning", "Info")
 #: How a letter's date is cut into periods: the letter's decision month, or the day it was built (UTC).
 PERIODS = {"month": ("?case imr:letter ?letter ; imr:decisionDate ?when .", 7),
            "build": ("?letter prov:generatedAtTime ?when .", 10)}
-_PREFIXES = """PREFIX imr: <https://w3id.org/imr-kg/ontology#>
-PREFIX sh: <http://www.w3.org/ns/shacl#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
+_PREFIXES = sparql_prologue("imr", "sh", "prov", "dcterms")
 # Counts a result (or a letter) only when its severity is the one named: other rows leave the variable unbound.
 _BY_SEVERITY = "\n".join(f"  BIND(IF(?sev = sh:{s}, {{0}}, ?unbound) AS ?{s.lower()})" for s in SEVERITIES)
 

@@ -33,8 +33,9 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from kg.errors import KGError
-from kg.namespaces import GRAPH, PREFIXES
-from kg.store import RDF_FORMATS, _python, check_ntriples, count_triples, graph_update, read_rdf_file
+from kg.namespaces import GRAPH, PREFIXES, sparql_prologue
+from kg.rdf.formats import RDF_FORMATS
+from kg.store import _python, check_ntriples, count_triples, graph_update, read_rdf_file
 
 META_GRAPH = GRAPH["meta"]
 META_SUBJECT = "https://w3id.org/imr-kg/store"
@@ -42,7 +43,7 @@ META_PREDICATE = "https://w3id.org/imr-kg/meta#"
 CANCELLED = b"The SPARQL operation has been cancelled"
 _RESULTS_JSON = "application/sparql-results+json"
 _ONE_UPDATE_BYTES = 2_000_000  # larger replacements go graph by graph
-_NT = "application/n-triples"
+_NT = RDF_FORMATS["ntriples"].media_type
 
 
 def _default_retries() -> tuple[float, ...]:
@@ -88,7 +89,7 @@ class RemoteStore:
         self.timeout = timeout
         self.retries = tuple(retries) if retries is not None else _default_retries()
         self.read_only = False
-        self._prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+        self._prologue = sparql_prologue()
         if check:
             self.select("SELECT * WHERE { } LIMIT 1")
 
@@ -274,20 +275,21 @@ class RemoteStore:
         return count_triples(self.select, graph)
 
     def dump(self, stream: IO[bytes], fmt: str) -> None:
-        """Write the store in an RDF format: quad formats keep the named graphs, triple formats merge them."""
-        if fmt in ("nquads", "trig", "jsonld"):
-            target = ox.RdfFormat.JSON_LD if fmt == "jsonld" else RDF_FORMATS[fmt]
+        """Write the store in one of :data:`kg.rdf.formats.RDF_FORMATS`: the dataset formats keep the named
+        graphs, the triple formats merge them."""
+        target = RDF_FORMATS[fmt]
+        if target.keeps_graphs:
             quads = []
             for name in self.named_graphs():
                 graph = ox.NamedNode(name)
                 quads += [ox.Quad(t.subject, t.predicate, t.object, graph)
                           for t in ox.parse(self.graph_nt(name).encode("utf-8"), ox.RdfFormat.N_TRIPLES,
                                             rename_blank_nodes=True)]
-            ox.serialize(quads, stream, target, prefixes=PREFIXES if fmt == "trig" else None)
+            ox.serialize(quads, stream, target.oxigraph, prefixes=PREFIXES if fmt == "trig" else None)
             return
         union = self.query("CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
         assert isinstance(union, RemoteTriples)
-        union.serialize(stream, RDF_FORMATS[fmt])
+        union.serialize(stream, target.oxigraph)
 
     def meta(self) -> dict[str, Any]:
         """Store-level facts (pipeline fingerprint), kept as triples in the ``graph/meta`` named graph."""

@@ -17,8 +17,9 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kg.errors import KGError
-from kg.rdf.ntriples import nquads
 from kg.namespaces import PREFIXES
+from kg.rdf.formats import RDF_FORMATS
+from kg.rdf.ntriples import nquads
 
 if TYPE_CHECKING:
     from kg.item_index import ItemIndex
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
 
 DEFAULT_STORE = Path(os.environ.get("KG_STORE", "data"))
 LOCK_NAME = ".kg-write.lock"
-RDF_FORMATS = {
-    "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML,
-}
 
 
 class StoreBusy(KGError):
@@ -251,14 +248,15 @@ class KGStore:
         return count_triples(self.select, graph)
 
     def dump(self, stream: IO[bytes], fmt: str) -> None:
-        """Write the store in an RDF format: quad formats keep the named graphs, triple formats merge them."""
-        if fmt in ("nquads", "trig", "jsonld"):
-            target = ox.RdfFormat.JSON_LD if fmt == "jsonld" else RDF_FORMATS[fmt]
-            self.store.dump(stream, target, prefixes=PREFIXES if fmt == "trig" else None)
+        """Write the store in one of :data:`kg.rdf.formats.RDF_FORMATS`: the dataset formats keep the named
+        graphs, the triple formats merge them."""
+        target = RDF_FORMATS[fmt]
+        if target.keeps_graphs:
+            self.store.dump(stream, target.oxigraph, prefixes=PREFIXES if fmt == "trig" else None)
             return
         union = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
         assert isinstance(union, ox.QueryTriples)  # a CONSTRUCT query always answers with triples
-        union.serialize(stream, RDF_FORMATS[fmt])
+        union.serialize(stream, target.oxigraph)
 
     def meta(self) -> dict[str, Any]:
         """Store-level facts kept beside the database (pipeline fingerprint)."""

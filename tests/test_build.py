@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kg.build import build
 from kg.loading import REJECTED_GRAPH
-from kg.catalog import letter_keys, store_stats
+from kg.store_stats import letter_keys, store_stats
 from kg.rdf import mint
 from kg.store import KGStore
 from tests.conftest import DATA_DIR, SEED

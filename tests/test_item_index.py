@@ -126,7 +126,7 @@ def test_a_letter_without_a_case_number_has_no_rows() -> None:
 
 def test_deleting_a_letter_takes_it_out_of_the_index(letters: Path, tmp_path: Path) -> None:
     """`kg delete` removes the letter's rows with its graphs."""
-    from kg.catalog import delete_letters
+    from kg.loading import delete_letters
 
     with KGStore(tmp_path / "store") as small:
         build([letters / "bundled"], small)

@@ -11,7 +11,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from kg.namespaces import IMR, PREFIXES, VANN, bind_prefixes
+from kg.namespaces import IMR, PREFIXES, VANN, bind_prefixes, sparql_prologue
 from kg.paths import ONTOLOGY_DIR
 
 ONTOLOGY_FILE = ONTOLOGY_DIR / "imr.ttl"
@@ -310,6 +310,20 @@ def test_bind_prefixes() -> None:
     bound = {prefix: str(ns) for prefix, ns in graph.namespaces()}
     for prefix, namespace in PREFIXES.items():
         assert bound.get(prefix) == namespace, prefix
+
+
+def test_sparql_prologue() -> None:
+    """sparql_prologue declares the prefixes named, in that order (all of them when none is named), in a form
+    a query engine reads; aligned, the IRIs start in one column."""
+    assert sparql_prologue("skos", "imr") == (f"PREFIX skos: <{PREFIXES['skos']}>\n"
+                                              f"PREFIX imr: <{PREFIXES['imr']}>\n")
+    every = sparql_prologue()
+    assert re.findall(r"^PREFIX (\w+): <([^>]+)>$", every, re.MULTILINE) == list(PREFIXES.items())
+    aligned = sparql_prologue(aligned=True).splitlines()
+    assert len({line.index("<") for line in aligned}) == 1 and len(aligned) == len(PREFIXES)
+    import pyoxigraph as ox
+
+    assert bool(ox.Store().query(sparql_prologue("imr") + "ASK { FILTER(imr:Case = imr:Case) }"))
 
 
 def test_vocab_file_prefixes_match() -> None:

@@ -100,7 +100,7 @@ def test_deltas_cancel_out() -> None:
 
 def test_a_deleted_letter_takes_its_counts_with_it(store_and_folder: tuple[KGStore, Path]) -> None:
     """`kg delete` removes what the letter counted."""
-    from kg.catalog import delete_letters
+    from kg.loading import delete_letters
 
     store, _ = store_and_folder
     assert delete_letters(store, ["CM14-0166055"]) == []

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from webapp.describe import Graphlet
+from webapp.lookups import Graphlet
 from webapp.textmarks import Evidence, MarkedText, Segment, TextMark, mark_text, natural_key
 
 IMR = "https://w3id.org/imr-kg/ontology#"

@@ -215,7 +215,7 @@ def test_serve_refuses_a_missing_store(tmp_path: Path, monkeypatch: pytest.Monke
     from click.testing import CliRunner
 
     import webapp.serve
-    from kg.cli_graph import serve
+    from kg.cli_store import serve
 
     started: list[tuple[Any, ...]] = []
     monkeypatch.setattr(webapp.serve, "serve", lambda *args, **kwargs: started.append(args))

@@ -20,18 +20,20 @@ from werkzeug.wrappers import Response as BaseResponse
 from kg.namespaces import BASE
 from kg.ontology_doc import ONTOLOGY_FILE, load_ontology_doc, ontology_graph
 from kg.rdf import mint
-from webapp import describe as d
-from webapp.describe import Graphlet, Node
+from kg.rdf.formats import RDF_FORMATS, accepted, suffixes
+from webapp import lookups
+from webapp.lookups import Graphlet, Node
 from webapp.textmarks import Evidence
 
 bp = Blueprint("browse", __name__)
 
+#: The RDF twins every page has, by their names in :data:`kg.rdf.formats.RDF_FORMATS`.
+FORMATS = ("turtle", "ntriples", "jsonld")
 #: Media types a client may ask for, and the format each one means.
-ACCEPTED = {"text/html": "html", "application/xhtml+xml": "html", "text/turtle": "turtle",
-            "application/n-triples": "ntriples", "application/ld+json": "jsonld",
-            "application/json": "jsonld"}
-SUFFIXES = {suffix: name for name, (_, suffix, _) in d.RDF_FORMATS.items()}
-FORMAT_LABELS = {"turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD"}
+ACCEPTED = {"text/html": "html", "application/xhtml+xml": "html",
+            **accepted(FORMATS, also={"jsonld": ["application/json"]})}
+#: File suffix -> format, for paths such as ``/case/CM14-0166055.ttl``.
+SUFFIXES = suffixes(FORMATS)
 #: Per vocabulary scheme: (heading, class of the referring resources, property path to the concept).
 REFERRERS: dict[str, list[tuple[str, str, str]]] = {
     "treatment": [("Disputed items requesting it (or a narrower treatment)", "imr:DisputedItem",
@@ -95,7 +97,7 @@ def ontology(ext: str | None = None) -> Response:
     if fmt == "turtle":
         return _rdf(Path(ONTOLOGY_FILE).read_bytes(), fmt)
     if fmt != "html":
-        return _rdf(d.serialize(ontology_graph(), fmt), fmt)
+        return _rdf(lookups.serialize(ontology_graph(), fmt), fmt)
     return _html("browse/ontology.html", active_page="ontology", doc=load_ontology_doc(),
                  formats=_formats("/ontology"))
 
@@ -105,9 +107,9 @@ def resource() -> BaseResponse:
     """Any IRI: IRIs under the base go to their own path; others are described here (or 404)."""
     iri = request.args.get("iri", "").strip()
     fmt = SUFFIXES.get("." + request.args.get("format", "")) or _negotiate()
-    if not d.valid_iri(iri):
+    if not lookups.valid_iri(iri):
         return _not_found(iri, fmt, "That is not an IRI this app can look up.", status=400)
-    path = d.app_path(iri)
+    path = lookups.app_path(iri)
     if not path.startswith("/resource"):
         return redirect(path, code=303)
     return _resource_page(iri, fmt)
@@ -117,12 +119,13 @@ def resource() -> BaseResponse:
 def cases() -> BaseResponse:
     """Find a case by (part of) its number; an exact match goes straight to the case."""
     query = request.args.get("q", "").strip()
-    found = d.find_cases(query)
+    found = lookups.find_cases(query)
     exact = [iri for iri, number in found if number.upper() == query.upper()]
     if query and len(exact) == 1:
-        return redirect(d.app_path(exact[0]), code=303)
+        return redirect(lookups.app_path(exact[0]), code=303)
     valid = bool(re.fullmatch(r"[A-Za-z0-9-]{0,40}", query))
-    return _html("browse/cases.html", query=query, valid=valid, found=[(d.app_path(i), n) for i, n in found])
+    return _html("browse/cases.html", query=query, valid=valid,
+                 found=[(lookups.app_path(i), n) for i, n in found])
 
 
 # ---- dispatch and negotiation ----------------------------------------------------------------------------
@@ -136,10 +139,10 @@ def _negotiate() -> str:
 def _dispatch(section: str, rest: str) -> Response:
     fmt = next((name for suffix, name in SUFFIXES.items() if rest.endswith(suffix)), None)
     if fmt:
-        rest = rest[: -len(d.RDF_FORMATS[fmt][1])]
+        rest = rest[: -len(RDF_FORMATS[fmt].suffix)]
     fmt = fmt or _negotiate()
-    iri = d.iri_for_path(section, rest)
-    if not d.valid_iri(iri):
+    iri = lookups.iri_for_path(section, rest)
+    if not lookups.valid_iri(iri):
         return _not_found(iri, fmt)
     if section == "graph":
         return _graph_page(iri, fmt)
@@ -158,10 +161,11 @@ def _dispatch(section: str, rest: str) -> Response:
 
 
 def _rdf(body: bytes, fmt: str, status: int = 200) -> Response:
-    response = Response(body, status=status, mimetype=d.RDF_FORMATS[fmt][0])
+    media_type = RDF_FORMATS[fmt].media_type
+    response = Response(body, status=status, mimetype=media_type)
     response.headers["Vary"] = "Accept"
     if fmt != "jsonld":
-        response.headers["Content-Type"] = f"{d.RDF_FORMATS[fmt][0]}; charset=utf-8"
+        response.headers["Content-Type"] = f"{media_type}; charset=utf-8"
     return response
 
 
@@ -173,21 +177,23 @@ def _html(template: str, status: int = 200, **context: object) -> Response:
 
 def _formats(path: str) -> list[tuple[str, str, str]]:
     """(label, href, media type) of the RDF twins of the page at ``path``."""
+    twins = [RDF_FORMATS[name] for name in FORMATS]
     if path.startswith("/resource"):
-        return [(FORMAT_LABELS[f], f"{path}&format={s[1:]}", t) for f, (t, s, _) in d.RDF_FORMATS.items()]
-    return [(FORMAT_LABELS[f], path + s, t) for f, (t, s, _) in d.RDF_FORMATS.items()]
+        return [(f.label, f"{path}&format={f.suffix[1:]}", f.media_type) for f in twins]
+    return [(f.label, path + f.suffix, f.media_type) for f in twins]
 
 
 @bp.context_processor
 def _helpers() -> dict[str, object]:
     """Functions the browsing templates call to link IRIs."""
-    return {"app_path": d.app_path, "predicate_label": d.predicate_label, "predicate_href": _predicate_href,
-            "graphlet_value": lambda graphlet, term: d.Value(graphlet, term)}
+    return {"app_path": lookups.app_path, "predicate_label": lookups.predicate_label,
+            "predicate_href": _predicate_href,
+            "graphlet_value": lambda graphlet, term: lookups.Value(graphlet, term)}
 
 
 def _predicate_href(iri: str) -> str:
     """Ontology terms link to their entry on /ontology; other vocabularies' terms to their own IRI."""
-    return d.app_path(iri) if iri.startswith(BASE + "ontology#") else iri
+    return lookups.app_path(iri) if iri.startswith(BASE + "ontology#") else iri
 
 
 def _not_found(iri: str, fmt: str, reason: str = "", status: int = 404) -> Response:
@@ -198,26 +204,27 @@ def _not_found(iri: str, fmt: str, reason: str = "", status: int = 404) -> Respo
         response.headers["Vary"] = "Accept"
         return response
     number = re.search(r"CM\d{2}-?\d{0,8}", iri.upper())
-    similar = [(d.app_path(i), n) for i, n in d.find_cases(number.group(0)[:7])][:20] if number else []
-    describe_query = f"DESCRIBE <{iri}>" if d.valid_iri(iri) else ""
+    similar = [(lookups.app_path(i), n) for i, n in lookups.find_cases(number.group(0)[:7])][:20] \
+        if number else []
+    describe_query = f"DESCRIBE <{iri}>" if lookups.valid_iri(iri) else ""
     return _html("browse/not_found.html", status=status, code=status, asked=request.full_path.rstrip("?"),
                  iri=iri, reason=reason, similar=similar, number=number.group(0) if number else "",
                  workbench="/query?" + urlencode({"query": describe_query}) if describe_query else "/query")
 
 
 def _rdf_description(iri: str, fmt: str) -> Response:
-    triples, _ = d.describe(iri)
+    triples, _ = lookups.describe(iri)
     if not triples:
-        count, _ = d.incoming(iri, limit=0)
+        count, _ = lookups.incoming(iri, limit=0)
         if not count:
             return _not_found(iri, fmt)
-    return _rdf(d.serialize(d.rdf_graph(triples), fmt), fmt)
+    return _rdf(lookups.serialize(lookups.rdf_graph(triples), fmt), fmt)
 
 
-def _named(triples: list[d.Triple], extra: Iterable[str] = ()) -> Graphlet:
+def _named(triples: list[lookups.Triple], extra: Iterable[str] = ()) -> Graphlet:
     """A graphlet of ``triples`` with labels looked up for the IRIs it names but does not describe."""
     graphlet = Graphlet(triples)
-    graphlet.names.update(d.labels((graphlet.mentioned() | set(extra)) - set(graphlet.out)))
+    graphlet.names.update(lookups.labels((graphlet.mentioned() | set(extra)) - set(graphlet.out)))
     return graphlet
 
 
@@ -225,17 +232,17 @@ def _named(triples: list[d.Triple], extra: Iterable[str] = ()) -> Graphlet:
 
 def _resource_page(iri: str, fmt: str) -> Response:
     """The generic description: properties (blank nodes one level deep), graphs, what links here."""
-    triples, graphs = d.describe(iri)
-    count, pointing = d.incoming(iri)
+    triples, graphs = lookups.describe(iri)
+    count, pointing = lookups.incoming(iri)
     if not triples and not count:
         return _not_found(iri, fmt)
     if fmt != "html":
-        return _rdf(d.serialize(d.rdf_graph(triples), fmt), fmt)
+        return _rdf(lookups.serialize(lookups.rdf_graph(triples), fmt), fmt)
     graphlet = _named(triples, {s for s, _ in pointing} | {p for _, p in pointing})
     node = graphlet.node(iri)
-    path = d.app_path(iri)
+    path = lookups.app_path(iri)
     return _html("browse/resource.html", node=node, graphs=[graphlet.node(g) for g in graphs],
-                 incoming=[(graphlet.node(s), d.predicate_label(p), p) for s, p in pointing],
+                 incoming=[(graphlet.node(s), lookups.predicate_label(p), p) for s, p in pointing],
                  incoming_count=count, external=not iri.startswith(BASE), formats=_formats(path))
 
 
@@ -256,16 +263,16 @@ class CaseContext(TypedDict):
 
 def _case_context(case_iri: str) -> CaseContext | None:
     """Everything the case and item pages show: the case's graph, the evidence, the validation results."""
-    graph = d.graph_of(case_iri, "imr:Case")
+    graph = lookups.graph_of(case_iri, "imr:Case")
     if graph is None:
         return None
-    graphlet = _named(d.graph_triples(graph))
+    graphlet = _named(lookups.graph_triples(graph))
     case = graphlet.node(case_iri)
     letters = case.nodes("imr:letter")
     letter = letters[0] if letters else None
     evidence = Evidence(graphlet, letter.iri if letter else "")
     key = mint.key_from_iri(case_iri) or ""
-    conforms, problems = d.validation_results(str(mint.validation_graph(key)))
+    conforms, problems = lookups.validation_results(str(mint.validation_graph(key)))
     return {"case": case, "letter": letter, "evidence": evidence, "conforms": conforms, "problems": problems,
             "graph": graphlet.node(graph), "text": letter.text("imr:text") if letter else "",
             "roles": CITATION_ROLES, "cites": _cites, "graphlet": graphlet}
@@ -281,7 +288,7 @@ def _case_page(iri: str) -> Response:
     if context is None:
         return _resource_page(iri, "html")
     marked = context["evidence"].mark(context["text"])
-    return _html("browse/case.html", marked=marked, formats=_formats(d.app_path(iri)), **context)
+    return _html("browse/case.html", marked=marked, formats=_formats(lookups.app_path(iri)), **context)
 
 
 def _item_page(iri: str) -> Response:
@@ -293,47 +300,50 @@ def _item_page(iri: str) -> Response:
     if not item.exists:
         return _resource_page(iri, "html")
     marked = context["evidence"].mark(context["text"], around=iri)
-    return _html("browse/item.html", item=item, marked=marked, formats=_formats(d.app_path(iri)), **context)
+    return _html("browse/item.html", item=item, marked=marked, formats=_formats(lookups.app_path(iri)),
+                 **context)
 
 
 def _letter_page(iri: str) -> Response:
-    graph = d.graph_of(iri, "imr:Letter")
+    graph = lookups.graph_of(iri, "imr:Letter")
     if graph is None:
         return _resource_page(iri, "html")
-    graphlet = _named(d.graph_triples(graph))
+    graphlet = _named(lookups.graph_triples(graph))
     letter = graphlet.node(iri)
     key = mint.key_from_iri(iri) or ""
-    conforms, problems = d.validation_results(str(mint.validation_graph(key)))
+    conforms, problems = lookups.validation_results(str(mint.validation_graph(key)))
     return _html("browse/letter.html", letter=letter, cases=letter.subjects("imr:letter"), conforms=conforms,
                  problems=problems, graph=graphlet.node(graph), graphlet=graphlet,
                  validation_graph=graphlet.node(str(mint.validation_graph(key))),
-                 formats=_formats(d.app_path(iri)))
+                 formats=_formats(lookups.app_path(iri)))
 
 
 def _concept_page(iri: str, scheme: str) -> Response:
-    triples, graphs = d.describe(iri)
+    triples, graphs = lookups.describe(iri)
     if not triples:
         return _resource_page(iri, "html")
-    narrower = d.narrower(iri)
+    narrower = lookups.narrower(iri)
     lists = []
     for heading, cls, path in REFERRERS.get(scheme, []):
-        count, rows = d.referrers(iri, path, cls)
+        count, rows = lookups.referrers(iri, path, cls)
         lists.append((heading, count, rows))
     outcomes = {r["outcome"]["value"] for _, _, rows in lists for r in rows if "outcome" in r}
     graphlet = _named(triples, set(narrower) | outcomes)
     return _html("browse/concept.html", node=graphlet.node(iri), scheme=scheme, graphlet=graphlet,
                  narrower=[graphlet.node(n) for n in narrower], lists=lists,
                  graphs=[graphlet.node(g) for g in graphs],
-                 case_href=lambda number: d.app_path(str(mint.case_iri(mint.case_key(number, None)))),
-                 formats=_formats(d.app_path(iri)))
+                 case_href=lambda number: lookups.app_path(str(mint.case_iri(mint.case_key(number, None)))),
+                 formats=_formats(lookups.app_path(iri)))
 
 
 def _graph_page(iri: str, fmt: str) -> Response:
     limit = int(current_app.config["MAX_ROWS"])
     if fmt != "html":
-        triples = d.graph_triples(iri, limit)
-        return _rdf(d.serialize(d.rdf_graph(triples), fmt), fmt) if triples else _not_found(iri, fmt)
-    count, subjects = d.graph_summary(iri)
+        triples = lookups.graph_triples(iri, limit)
+        if not triples:
+            return _not_found(iri, fmt)
+        return _rdf(lookups.serialize(lookups.rdf_graph(triples), fmt), fmt)
+    count, subjects = lookups.graph_summary(iri)
     if not count:
         return _not_found(iri, fmt, "There is no named graph with this IRI in the store.")
     graphlet = _named([], set(subjects))
@@ -341,4 +351,4 @@ def _graph_page(iri: str, fmt: str) -> Response:
     related = [graphlet.node(str(x)) for x in (mint.case_iri(key), mint.letter_iri(key))] if key else []
     return _html("browse/graph.html", graph=graphlet.node(iri), count=count, limit=limit,
                  subjects=[graphlet.node(s) for s in subjects], related=related,
-                 formats=_formats(d.app_path(iri)))
+                 formats=_formats(lookups.app_path(iri)))

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
+from kg.rdf.formats import RDF_FORMATS
 from kg.store import graph_update
 from webapp.runner import Answer, Request
 
@@ -18,10 +19,8 @@ SELECT_TYPES = {
     "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
     "csv": "text/csv", "tsv": "text/tab-separated-values",
 }
-GRAPH_TYPES = {
-    "turtle": ("text/turtle", ox.RdfFormat.TURTLE), "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD), "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-}
+#: The formats of CONSTRUCT and DESCRIBE answers, by their names in :data:`kg.rdf.formats.RDF_FORMATS`.
+GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -86,10 +85,10 @@ def _graph(triples: Iterable[ox.Triple], fmt: str, max_rows: int) -> Answer:
     if fmt == "triples":  # for the app's own pages
         data = [[_json_term(t.subject), _json_term(t.predicate), _json_term(t.object)] for t in kept]
         return Answer(b"", "application/json", "graph", len(kept), truncated, data=data)
-    media_type, rdf_format = GRAPH_TYPES[fmt]
+    chosen = RDF_FORMATS[fmt]
     output = io.BytesIO()
-    ox.serialize(kept, output, rdf_format, prefixes=PREFIXES if fmt in ("turtle", "rdfxml") else None)
-    return Answer(output.getvalue(), media_type, "graph", len(kept), truncated)
+    ox.serialize(kept, output, chosen.oxigraph, prefixes=PREFIXES if fmt in ("turtle", "rdfxml") else None)
+    return Answer(output.getvalue(), chosen.media_type, "graph", len(kept), truncated)
 
 
 def _json_term(term: Any) -> dict[str, str]:

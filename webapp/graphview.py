@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from kg import analytics
-from kg.namespaces import BASE, PREFIXES
+from kg.namespaces import BASE, PREFIXES, sparql_prologue
 from webapp.store import select, select_values, writable_item_index
 from webapp.workbench import vendor_ready
 
@@ -201,7 +201,7 @@ def graph_page() -> str:
     raw = request.args.get("iri", "").strip()
     context: dict[str, Any] = {"active_page": "graph", "legend": LEGEND, "vendor_ok": vendor_ready((CYTOSCAPE,))}
     if not raw:
-        cases = select_values("PREFIX imr: <https://w3id.org/imr-kg/ontology#>\nSELECT ?case ?number WHERE { "
+        cases = select_values(sparql_prologue("imr") + "SELECT ?case ?number WHERE { "
                               "GRAPH ?g { ?case imr:caseNumber ?number } } ORDER BY ?number LIMIT 50")
         return render_template("graph/view.html", iri="", label="", cases=cases, **context)
     iri = checked_iri(raw)

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, abort, current_app, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from webapp.execute import GRAPH_TYPES, SELECT_TYPES
+from kg.rdf.formats import RDF_FORMATS, accepted
+from webapp.execute import GRAPH_FORMATS, SELECT_TYPES
 from webapp.guards import (forbidden_keywords, looks_like_update, names_dataset, names_update_dataset, query_form,
                            with_using)
 from webapp.runner import QueryFailed, QueryTimeout, Request
@@ -22,19 +23,18 @@ from webapp.store import get_runner
 
 bp = Blueprint("sparql", __name__)
 
-FORMAT_NAMES = {**{k: k for k in SELECT_TYPES}, **{k: k for k in GRAPH_TYPES},
-                "ttl": "turtle", "nt": "ntriples", "json-ld": "jsonld", "rdf": "rdfxml", "text": "tsv"}
+#: What the ``format`` parameter takes: the formats' names, the RDF formats' file suffixes, and two more.
+FORMAT_NAMES = {**{k: k for k in (*SELECT_TYPES, *GRAPH_FORMATS)},
+                **{RDF_FORMATS[k].suffix[1:]: k for k in GRAPH_FORMATS}, "json-ld": "jsonld", "text": "tsv"}
 SELECT_ACCEPT = {
     "application/sparql-results+json": "json", "application/json": "json", "application/sparql-results+xml": "xml",
     "application/xml": "xml", "text/xml": "xml", "text/csv": "csv", "text/tab-separated-values": "tsv",
 }
-GRAPH_ACCEPT = {
-    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/n-triples": "ntriples",
-    "text/plain": "ntriples", "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/rdf+xml": "rdfxml", "application/xml": "rdfxml",
-}
-_DOWNLOAD_SUFFIX = {"csv": "csv", "tsv": "tsv", "json": "json", "xml": "xml", "turtle": "ttl", "ntriples": "nt",
-                    "jsonld": "jsonld", "rdfxml": "rdf"}
+GRAPH_ACCEPT = accepted(GRAPH_FORMATS, also={"turtle": ["application/x-turtle"], "ntriples": ["text/plain"],
+                                              "jsonld": ["application/json"], "rdfxml": ["application/xml"]})
+_DOWNLOAD_SUFFIX = {**{k: k for k in SELECT_TYPES}, **{k: RDF_FORMATS[k].suffix[1:] for k in GRAPH_FORMATS}}
+#: The formats the service description is served in; the first is the default.
+_DESCRIPTION_FORMATS = ("turtle", "jsonld", "rdfxml", "ntriples")
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"], strict_slashes=False)
@@ -119,7 +119,7 @@ def _query(text: str, params: dict[str, list[str]]) -> Response:
 
 def _result_format(form: str, params: dict[str, list[str]]) -> str:
     graph = form in ("construct", "describe")
-    allowed = GRAPH_TYPES if graph else SELECT_TYPES
+    allowed = GRAPH_FORMATS if graph else tuple(SELECT_TYPES)
     if params.get("format"):
         wanted = FORMAT_NAMES.get(params["format"][0].lower())
         if form == "ask" and wanted in ("csv", "tsv"):
@@ -178,13 +178,10 @@ def _update(text: str, params: dict[str, list[str]]) -> Response:
 
 
 def _description() -> BaseResponse:
-    best = request.accept_mimetypes.best_match(["text/html", "text/turtle", "application/ld+json",
-                                                "application/rdf+xml", "application/n-triples"])
+    types = accepted(_DESCRIPTION_FORMATS)
+    best = request.accept_mimetypes.best_match(["text/html", *types])
     if best == "text/html":
         return redirect("/query")
-    fmt = {"application/ld+json": "json-ld", "application/rdf+xml": "xml", "application/n-triples": "nt"}.get(
-        best or "", "turtle")
-    media = {"json-ld": "application/ld+json", "xml": "application/rdf+xml", "nt": "application/n-triples"}.get(
-        fmt, "text/turtle")
+    chosen = RDF_FORMATS[types.get(best or "", _DESCRIPTION_FORMATS[0])]
     graph = service_description(request.base_url, bool(current_app.config["UPDATE_TOKEN"]))
-    return Response(graph.serialize(format=fmt), mimetype=media)
+    return Response(graph.serialize(format=chosen.rdflib), mimetype=chosen.media_type)

@@ -5,7 +5,7 @@ than nesting ``<mark>`` elements (which partial overlaps cannot do), the text is
 boundary, and each piece carries the ids of all the spans that cover it -- outermost first, so the last id
 is the innermost span. Every piece's text is HTML-escaped once, here.
 
-:class:`Evidence` reads a letter's ``imr:TextSpan`` nodes from a ``describe.Graphlet`` and says what fact
+:class:`Evidence` reads a letter's ``imr:TextSpan`` nodes from a ``lookups.Graphlet`` and says what fact
 each one is evidence of; the case and item pages turn those into marks.
 
 >>> marked = mark_text("a <b> c", [TextMark("x", 2, 5)])
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
-    from webapp.describe import Graphlet, Node
+    from webapp.lookups import Graphlet, Node
 
 __all__ = ["Evidence", "Fact", "MarkedText", "Segment", "TextMark", "mark_text", "natural_key"]
 
@@ -120,7 +120,7 @@ def mark_text(text: str, marks: Iterable[TextMark], start: int = 0, end: int | N
     return MarkedText(tuple(segments), tuple(dict.fromkeys(i for i in skipped if i not in seen)))
 
 
-# ---- a letter's spans as the facts they are evidence of (read from a describe.Graphlet) ----------------
+# ---- a letter's spans as the facts they are evidence of (read from a lookups.Graphlet) -----------------
 
 _IMR = "https://w3id.org/imr-kg/ontology#"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 from kg.examples import example_queries
-from kg.namespaces import PREFIXES
+from kg.namespaces import PREFIXES, sparql_prologue
 
 bp = Blueprint("workbench", __name__)
 
@@ -56,8 +56,7 @@ LIMIT 20
 
 def prefix_lines() -> str:
     """The project's prefixes as SPARQL PREFIX declarations, one a line."""
-    width = max(len(prefix) for prefix in PREFIXES)
-    return "".join(f"PREFIX {prefix + ':':<{width + 1}} <{iri}>\n" for prefix, iri in PREFIXES.items())
+    return sparql_prologue(aligned=True)
 
 
 def default_query() -> str:

@@ -1,16 +1,14 @@
-"""Store-wide views and maintenance: statistics, re-validation of every letter, deletion by case number."""
+"""What the store holds: the letters in it, one letter's graph read back, every letter re-validated against
+the current shapes, and the counts `kg stats` prints."""
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.loading import retract
 from kg.rdf import mint
 from kg.store import AnyStore, KGStore
-from kg.summaries import deltas, update_counts
 from kg.validate import Report, validate_graph
 
 
@@ -39,21 +37,6 @@ def validate_store(store: AnyStore) -> list[tuple[str, Report]]:
     for key in letter_keys(store):
         results.append((key, validate_graph(letter_graph(store, key))))
     return results
-
-
-def delete_letters(store: AnyStore, case_numbers: Iterable[str]) -> list[str]:
-    """Remove the letters with these case numbers; returns those that were not in the store."""
-    missing = []
-    for number in case_numbers:
-        key = mint.case_key(number, None)
-        if not store.has_graph(mint.letter_graph(key)):
-            missing.append(number)
-            continue
-        counts = update_counts(store, deltas([], retract(store, key)))
-        if counts:
-            store.update(counts)
-        store.index([], [key])
-    return missing
 
 
 def store_stats(store: AnyStore) -> dict[str, Any]:

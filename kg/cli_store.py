@@ -1,4 +1,5 @@
-"""`kg` commands that work on the store: build, validate, query, load, export, stats, delete."""
+"""The `kg` commands that work on the store: build, validate, query, load, export, stats, delete, recount and
+serve."""
 from __future__ import annotations
 
 import atexit
@@ -20,6 +21,8 @@ from kg.store import DEFAULT_STORE, AnyStore, open_any
 
 _FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV, "json": ox.QueryResultsFormat.JSON,
             "xml": ox.QueryResultsFormat.XML}
+#: What `kg export` writes, by their names in :data:`kg.rdf.formats.RDF_FORMATS`.
+EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld")
 
 
 def store_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -139,7 +142,7 @@ def validate(store_path: Path | str, fmt: str) -> None:
 
         kg validate --store data/ --format text
     """
-    from kg.catalog import validate_store
+    from kg.store_stats import validate_store
 
     with _open(store_path, read_only=True) as store:
         results = validate_store(store)
@@ -248,7 +251,7 @@ def load(file: Path, graph_iri: str, store_path: Path | str) -> None:
 
 @click.command()
 @store_or_url_option
-@click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle", "jsonld"]), default="nquads",
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="nquads",
               show_default=True, help="nquads, trig and jsonld keep the named graphs; turtle merges them.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
 @one_line_errors
@@ -279,7 +282,7 @@ def stats(store_path: Path | str, fmt: str) -> None:
 
         kg stats --store data/
     """
-    from kg.catalog import store_stats
+    from kg.store_stats import store_stats
 
     with _open(store_path, read_only=True) as store:
         numbers = store_stats(store)
@@ -302,7 +305,7 @@ def delete(case_numbers: tuple[str, ...], store_path: Path | str) -> None:
 
         kg delete CM14-0166055 --store data/
     """
-    from kg.catalog import delete_letters
+    from kg.loading import delete_letters
 
     with _open(store_path, read_only=False) as store:
         missing = delete_letters(store, case_numbers)

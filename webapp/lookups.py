@@ -1,8 +1,13 @@
-"""What the browsing pages know about the graph: IRI <-> app path, descriptions, labels, RDF serialisation.
+"""What the browsing pages look up in the graph, and the small model of terms they render from.
 
-Every query here goes through ``webapp.store`` (killable workers, union default graph). IRIs put into query
-text must pass :func:`valid_iri` first; the one string parameter (a case-number search) is checked against a
-strict pattern and escaped as well.
+The look-ups: IRI <-> app path, a resource's own triples (:func:`describe`), what links to it, labels, a named
+graph's triples and summary, a letter's validation results, the resources reaching a concept and the case
+finder. The model: :class:`Graphlet` (triples indexed both ways, with labels), :class:`Node` and
+:class:`Value`, and the triples as rdflib terms and serialised RDF.
+
+Every query here goes through ``webapp.store`` (killable workers, union default graph), with the project's
+prefixes declared. IRIs put into query text must pass :func:`valid_iri` first; the one string parameter (a
+case-number search) is checked against a strict pattern and escaped as well.
 """
 from __future__ import annotations
 
@@ -13,8 +18,9 @@ from urllib.parse import quote, urlencode
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from kg.namespaces import BASE, PREFIXES, bind_prefixes
+from kg.namespaces import BASE, PREFIXES, bind_prefixes, sparql_prologue
 from kg.ontology_doc import load_ontology_doc, short_name
+from kg.rdf.formats import RDF_FORMATS
 from webapp import store
 from webapp.textmarks import natural_key
 
@@ -26,15 +32,9 @@ IRI_PATTERN = re.compile(r'^[^\s<>"{}|\\^`]+$')
 BROWSED = ("case/", "letter/", "vocab/", "rejected/", "graph/")
 #: Characters kept as they are when a decoded app path is turned back into an IRI.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-#: RDF formats: name -> (media type, suffix, rdflib serializer).
-RDF_FORMATS: dict[str, tuple[str, str, str]] = {
-    "turtle": ("text/turtle", ".ttl", "turtle"),
-    "ntriples": ("application/n-triples", ".nt", "nt"),
-    "jsonld": ("application/ld+json", ".jsonld", "json-ld"),
-}
 LABEL_PROPS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label")
 NOTATION = "http://www.w3.org/2004/02/skos/core#notation"
-PREFIX_LINES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+PREFIX_LINES = sparql_prologue()
 
 
 def valid_iri(iri: str) -> bool:
@@ -326,10 +326,12 @@ def rdf_graph(triples: Iterable[Triple]) -> Graph:
 
 
 def serialize(graph: Graph, fmt: str) -> bytes:
-    """``graph`` in one of :data:`RDF_FORMATS` (JSON-LD compacted with the project's prefixes)."""
+    """``graph`` in the format named ``fmt`` in :data:`kg.rdf.formats.RDF_FORMATS` (JSON-LD compacted with the
+    project's prefixes)."""
+    name = RDF_FORMATS[fmt].rdflib
     if fmt == "jsonld":
-        return graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True).encode("utf-8")
-    return graph.serialize(format=RDF_FORMATS[fmt][2]).encode("utf-8")
+        return graph.serialize(format=name, context=dict(PREFIXES), auto_compact=True).encode("utf-8")
+    return graph.serialize(format=name).encode("utf-8")
 
 
 @lru_cache(maxsize=1)
