@@ -137,29 +137,49 @@ def co_occurrence_graph(mentions: Iterable[Mention], scope: str = "case",
     if scope not in SCOPES:
         raise KGError(f"unknown scope {scope!r}; use one of: {', '.join(SCOPES)}")
     graph = nx.Graph(kind=kind, scope=scope)
-    baskets: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    basket_case: dict[str, str] = {}
-    node_cases: dict[str, set[str]] = defaultdict(set)
-    node_items: dict[str, set[str]] = defaultdict(set)
-    for mention in mentions:
-        basket = mention.case if scope == "case" else mention.item
-        baskets[basket][mention.key].add(mention.item)
-        basket_case[basket] = mention.case
-        node_cases[mention.key].add(mention.case)
-        node_items[mention.key].add(mention.item)
+    # Mentions come sorted (case, item, key), so a basket's mentions are consecutive: the counts are made one
+    # basket at a time, with integers per node and pair rather than sets of cases and items.
+    node_cases: dict[str, int] = defaultdict(int)
+    node_items: dict[str, int] = defaultdict(int)
+    pairs: dict[tuple[str, str], list[int]] = {}  # (a, b) -> [baskets, cases, items]
+    last_case: dict[tuple[str, str], str] = {}
+    seen_in_case: set[str] = set()
+    current_case = None
+
+    def close(basket_case: str, named: dict[str, set[str]]) -> None:
+        for a, b in combinations(sorted(named), 2):
+            counts = pairs.setdefault((a, b), [0, 0, 0])
+            counts[0] += 1
+            if last_case.get((a, b)) != basket_case:  # baskets of one case come together
+                counts[1] += 1
+                last_case[a, b] = basket_case
+            counts[2] += len(named[a] | named[b])  # an item belongs to one basket: no item counted twice
+
+    basket, named, basket_case = None, defaultdict(set), ""
+    last_named: tuple[str, str] | None = None
+    for mention in sorted(mentions):
+        key = mention.case if scope == "case" else mention.item
+        if key != basket:
+            if basket is not None:
+                close(basket_case, named)
+            basket, named, basket_case = key, defaultdict(set), mention.case
+        named[mention.key].add(mention.item)
+        if mention.case != current_case:
+            current_case, seen_in_case = mention.case, set()
+        if mention.key not in seen_in_case:
+            seen_in_case.add(mention.key)
+            node_cases[mention.key] += 1
+        if (mention.item, mention.key) != last_named:  # two labels of one key in one item count once
+            node_items[mention.key] += 1
+            last_named = (mention.item, mention.key)
         if mention.key not in graph:
             graph.add_node(mention.key, label=mention.label, iri=mention.iri, kind=kind)
+    if basket is not None:
+        close(basket_case, named)
     for key in graph:
-        graph.nodes[key].update(cases=len(node_cases[key]), items=len(node_items[key]))
-    pairs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for basket, named in sorted(baskets.items()):
-        for a, b in combinations(sorted(named), 2):
-            pair = pairs[a, b]
-            pair["baskets"].add(basket)
-            pair["cases"].add(basket_case[basket])
-            pair["items"] |= named[a] | named[b]
-    for (a, b), pair in sorted(pairs.items()):
-        graph.add_edge(a, b, weight=len(pair["baskets"]), cases=len(pair["cases"]), items=len(pair["items"]))
+        graph.nodes[key].update(cases=node_cases[key], items=node_items[key])
+    for (a, b), (weight, cases, items) in sorted(pairs.items()):
+        graph.add_edge(a, b, weight=weight, cases=cases, items=items)
     return graph
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import UTC, datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -252,23 +252,24 @@ class ItemIndex:
             pass
         return value
 
-    def treatment_rows(self) -> list[dict[str, str]]:
-        """:data:`kg.analytics.TREATMENT_QUERY`'s rows, from the index (labels from the vocabulary)."""
+    def treatment_rows(self) -> Iterator[dict[str, str]]:
+        """:data:`kg.analytics.TREATMENT_QUERY`'s rows, from the index (labels from the vocabulary), one at a
+        time: memory holds one row, however many items there are."""
         rows = self.db.execute("SELECT i.letter, l.case_number, i.item, i.treatment, i.treatment_label "
                                "FROM items i JOIN letters l ON l.letter = i.letter")
-        return [{"case": str(mint.case_iri(key)), "caseNumber": number or "", "item": item, "treatment": iri,
+        return ({"case": str(mint.case_iri(key)), "caseNumber": number or "", "item": item, "treatment": iri,
                  "treatmentLabel": written, "label": _label(iri) if iri else ""}
-                for key, number, item, iri, written in rows]
+                for key, number, item, iri, written in rows)
 
-    def citation_rows(self) -> list[dict[str, str]]:
+    def citation_rows(self) -> Iterator[dict[str, str]]:
         """:data:`kg.analytics.CITATION_QUERY`'s rows for the reviewer's citations, from the index: one per
         guideline with its chapter, or its topic when no chapter is cited."""
         rows = self.db.execute("SELECT i.letter, l.case_number, i.item, s.guideline, s.detail_iri, s.detail "
                                "FROM item_sources s JOIN items i ON i.item = s.item JOIN letters l "
                                "ON l.letter = i.letter WHERE s.level = 'chapter'")
-        return [{"case": str(mint.case_iri(key)), "caseNumber": number or "", "item": item, "guideline": gl,
+        return ({"case": str(mint.case_iri(key)), "caseNumber": number or "", "item": item, "guideline": gl,
                  "guidelineLabel": _label(gl), "chapter": chapter, "chapterLabel": _label(chapter) if chapter else "",
-                 "topic": "" if chapter else detail} for key, number, item, gl, chapter, detail in rows]
+                 "topic": "" if chapter else detail} for key, number, item, gl, chapter, detail in rows)
 
     def letters(self) -> dict[str, str]:
         """Letter key -> file digest of every letter in the index."""
