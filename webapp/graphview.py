@@ -1,6 +1,6 @@
 """Graph pages: the neighbourhood explorer (/graph and its JSON, /api/neighbourhood) and the co-request and
-co-citation networks (/network and /network.json), drawn in the browser with Cytoscape.js
-(static/graphview.js).
+co-citation networks (/network and /network.json), drawn in the browser with Cytoscape.js and its fCoSE
+layout (static/graphview.js, which also holds the one palette and legend table every drawing uses).
 
 Every query goes through webapp.store (killable workers); an IRI is checked before it is put in a query.
 """
@@ -10,23 +10,35 @@ import hashlib
 import re
 from collections import defaultdict
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from kg import analytics
 from kg.namespaces import BASE, PREFIXES, sparql_prologue
 from webapp.store import select, select_values, writable_item_index
-from webapp.workbench import vendor_ready
+from webapp.workbench import VENDOR_FILES, vendor_ready, vendor_url
 
 bp = Blueprint("graphview", __name__)
 
 CYTOSCAPE = "cytoscape/dist/cytoscape.min.js"
+#: The fCoSE layout extension and what it is built on, in the order a page must load them (after Cytoscape.js).
+LAYOUT_SCRIPTS: tuple[tuple[str, str], ...] = (
+    ("layout-base/layout-base.js", "layout-base"),
+    ("cose-base/cose-base.js", "cose-base"),
+    ("cytoscape-fcose/cytoscape-fcose.js", "cytoscape-fcose"),
+)
+# Served under /vendor/ like the other libraries: they join its allow-list.
+VENDOR_FILES.update(LAYOUT_SCRIPTS)
+LAYOUT_FILES = tuple(name for name, _ in LAYOUT_SCRIPTS)
 #: An absolute IRI with none of the characters SPARQL forbids inside <...> (so it is safe to put there).
 IRI_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x20]+")
 MAX_IRI_CHARS = 2000
 EDGE_LIMIT = 150
 MAX_EDGE_LIMIT = 500
 LABEL_CHARS = 200
+READABLE_CHARS = 40
+MAX_LABEL_IRIS = 600
 VALUE_CHARS = 1000
 ANALYTICS_MAX_ROWS = 500_000
 
@@ -34,6 +46,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 IMR = PREFIXES["imr"]
 SKOS = PREFIXES["skos"]
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
+#: Where a resource's IRI continues with the case (or letter) number, then the path of a part of it.
+NUMBERED_BASES = (BASE + "case/", BASE + "letter/")
 #: rdf:type -> the class name the pages style by; the first type found in this order wins.
 CLASSES: tuple[tuple[str, str], ...] = (
     (IMR + "TextSpan", "span"), (IMR + "Case", "case"), (IMR + "DisputedItem", "item"),
@@ -42,28 +56,43 @@ CLASSES: tuple[tuple[str, str], ...] = (
     (IMR + "GuidelineChapter", "guideline"), (IMR + "Guideline", "guideline"), (IMR + "Outcome", "outcome"),
     (IMR + "Specialty", "specialty"), (IMR + "Letter", "letter"), (IMR + "RejectedLetter", "letter"),
     (IMR + "Injury", "fact"), (IMR + "UtilizationReview", "fact"), (IMR + "Laterality", "concept"),
-    (IMR + "Priority", "concept"), (IMR + "CitationRole", "concept"), (SKOS + "Concept", "code"),
+    (IMR + "Priority", "concept"), (IMR + "CitationRole", "concept"), (IMR + "FieldSource", "source"),
+    (SKOS + "Concept", "code"),
     (PREFIXES["sh"] + "ValidationReport", "report"), (PREFIXES["sh"] + "ValidationResult", "report"),
 )
-#: Legend of the explorer: class name -> words.
-LEGEND = {"case": "Case", "item": "Disputed item", "citation": "Guideline citation", "diagnosis": "Diagnosis",
-          "code": "ICD-10-CM code", "treatment": "Treatment", "prior": "Prior treatment",
-          "category": "Treatment category", "region": "Body region", "guideline": "Guideline / chapter",
-          "outcome": "Outcome", "specialty": "Reviewer specialty", "letter": "Letter",
-          "fact": "Injury / UR decision", "concept": "Other concept", "report": "Validation report",
-          "span": "Text span", "literal": "Value", "other": "Other"}
 _INFO = ("type", "prefLabel", "notation", "caseNumber", "itemNumber", "treatmentLabel", "label", "exactText",
-         "identifier")
+         "identifier", "fieldName")
 _INFO_PROPERTIES = {RDF_TYPE: "type", SKOS + "prefLabel": "prefLabel", SKOS + "notation": "notation",
                     IMR + "caseNumber": "caseNumber", IMR + "itemNumber": "itemNumber",
                     IMR + "treatmentLabel": "treatmentLabel", RDFS_LABEL: "label", IMR + "exactText": "exactText",
-                    PREFIXES["dcterms"] + "identifier": "identifier"}
-NETWORKS = {
-    "treatments": ("Treatments most often requested together",
-                   "Two treatments are joined when they were requested in the same case; weight = cases."),
-    "guidelines": ("Guidelines most often cited together",
-                   "Two guidelines (with chapter or topic) are joined when the IMR reviewer cited both for "
-                   "the same disputed item; weight = items."),
+                    PREFIXES["dcterms"] + "identifier": "identifier", IMR + "fieldName": "fieldName"}
+#: What the network page says of each projection: its title, what a line means, the words of its columns.
+NETWORKS: dict[str, dict[str, Any]] = {
+    "treatments": {
+        "title": "Treatments most often requested together",
+        "description": "Two treatments are linked when they were requested in the same case.",
+        "things": "treatments",
+        "together": "Requested together in … cases",
+        "also": ("items", "Disputed items asking for either"),
+        "links_to": "How many other treatments it was requested with.",
+        "strength": "The cases it shares with each of those treatments, added up: how often it comes with "
+                    "others.",
+        "line": "Line: requested in the same case (thicker: in more cases)",
+        "size": "Circle size: how often it was requested together with others",
+    },
+    "guidelines": {
+        "title": "Guidelines most often cited together",
+        "description": "Two guidelines (with chapter or topic) are linked when the IMR reviewer cited both for "
+                       "the same disputed item.",
+        "things": "guidelines",
+        "together": "Cited together for … disputed items",
+        "also": ("cases", "In … cases"),
+        "links_to": "How many other guidelines were cited with it.",
+        "strength": "The disputed items it shares with each of those guidelines, added up: how often it is "
+                    "cited with others.",
+        "line": "Line: cited for the same disputed item (thicker: for more items)",
+        "size": "Circle size: how often it was cited together with others",
+    },
 }
 
 
@@ -92,11 +121,28 @@ def _short(text: str, limit: int = LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _fallback_label(iri: str) -> str:
-    if iri.startswith(BASE + "case/") or iri.startswith(BASE + "letter/"):
-        parts = iri[len(BASE):].split("/")
-        return " ".join([parts[1]] + [part.replace("-", " ") for part in parts[2:]]) if len(parts) > 1 else iri
-    return compact(iri)
+def _words(segments: list[str]) -> str:
+    """Path segments as words: "prior-treatment", "7" -> "prior treatment 7"."""
+    text = " ".join(unquote(part).replace("-", " ").replace("_", " ") for part in segments if part)
+    return _short(text, READABLE_CHARS)
+
+
+def readable_name(iri: str) -> str:
+    """A short name made from an IRI when the graph gives it no label: never the IRI itself.
+
+    A part of a case or letter is named by the path after the number (".../case/CM14-0166055/prior-treatment/7"
+    -> "prior treatment 7"), the case or letter by its number, anything else by its last segment (with the one
+    before it when the last is only a number).
+    """
+    for base in NUMBERED_BASES:
+        if iri.startswith(base):
+            number, *rest = iri[len(base):].split("/")
+            return _words(rest) if any(rest) else _short(unquote(number), READABLE_CHARS)
+    segments = [part for part in re.split(r"[/#]", iri.split("?")[0]) if part]
+    if not segments:
+        return _short(iri, READABLE_CHARS)
+    tail = segments[-2:] if segments[-1].isdigit() and len(segments) > 2 else segments[-1:]
+    return _words(tail) or _short(iri, READABLE_CHARS)
 
 
 def _label(iri: str, info: dict[str, list[str]], cls: str) -> str:
@@ -112,7 +158,9 @@ def _label(iri: str, info: dict[str, list[str]], cls: str) -> str:
             return _short(first[key])
     if "exactText" in first:
         return "“" + _short(first["exactText"], 60) + "”"
-    return _fallback_label(iri)
+    if "fieldName" in first:
+        return "source of " + _short(first["fieldName"].replace("_", " "), 60)
+    return readable_name(iri)
 
 
 def describe(iris: list[str]) -> dict[str, dict[str, Any]]:
@@ -139,7 +187,7 @@ def describe(iris: list[str]) -> dict[str, dict[str, Any]]:
 
 def _node(term: dict[str, Any], anchor: str, prop: str, info: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if term["type"] == "uri":
-        facts = info.get(term["value"]) or {"label": _fallback_label(term["value"]), "cls": "other", "types": []}
+        facts = info.get(term["value"]) or _unknown(term["value"])
         return {"id": term["value"], "iri": term["value"], **facts}
     if term["type"] == "bnode":
         return {"id": "_:" + term["value"], "iri": None, "label": "(blank node)", "cls": "other", "types": []}
@@ -150,8 +198,25 @@ def _node(term: dict[str, Any], anchor: str, prop: str, info: dict[str, dict[str
             "datatype": compact(datatype) if datatype else "", "lang": term.get("xml:lang", ""), "types": []}
 
 
+def _unknown(iri: str) -> dict[str, Any]:
+    """What is said of an IRI the store has no label or type for."""
+    return {"label": readable_name(iri), "cls": "other", "types": []}
+
+
+def link_count(iri: str) -> int:
+    """How many links (outgoing but rdf:type, and incoming) the resource has: what the explorer caps."""
+    rows = select_values(f"SELECT (COUNT(*) AS ?n) WHERE {{ "
+                         f"{{ SELECT DISTINCT ?p ?o WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} "
+                         f"FILTER(?p != <{RDF_TYPE}>) }} }} UNION "
+                         f"{{ SELECT DISTINCT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }} }} }}")
+    return int(rows[0]["n"]) if rows else 0
+
+
 def neighbourhood(iri: str, limit: int = EDGE_LIMIT) -> dict[str, Any] | None:
-    """The resource, its outgoing and incoming edges (at most ``limit``) and their ends; None when unknown."""
+    """The resource, its outgoing and incoming edges (at most ``limit``) and their ends; None when unknown.
+
+    ``more`` says whether it has more links than ``limit``; ``total`` is how many it has in all.
+    """
     outgoing = select(f"SELECT DISTINCT ?p ?o WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} FILTER(?p != <{RDF_TYPE}>) }} "
                       f"LIMIT {limit + 1}")
     incoming = select(f"SELECT DISTINCT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }} LIMIT {limit + 1}")
@@ -163,8 +228,7 @@ def neighbourhood(iri: str, limit: int = EDGE_LIMIT) -> dict[str, Any] | None:
     info = describe(iris)
     if not ends and iri not in info:
         return None
-    centre = {"id": iri, "iri": iri, **(info.get(iri) or {"label": _fallback_label(iri), "cls": "other",
-                                                          "types": []})}
+    centre = {"id": iri, "iri": iri, **(info.get(iri) or _unknown(iri))}
     nodes: dict[str, dict[str, Any]] = {iri: centre}
     edges: dict[str, dict[str, Any]] = {}
     for term, prop, out in ends:
@@ -175,7 +239,7 @@ def neighbourhood(iri: str, limit: int = EDGE_LIMIT) -> dict[str, Any] | None:
                                                        "target": target, "label": compact(prop),
                                                        "property": prop})
     return {"iri": iri, "label": centre["label"], "nodes": list(nodes.values()), "edges": list(edges.values()),
-            "more": more, "limit": limit}
+            "more": more, "limit": limit, "total": link_count(iri) if more else len(ends)}
 
 
 def _json_error(status: int, message: str) -> Response:
@@ -184,22 +248,59 @@ def _json_error(status: int, message: str) -> Response:
     return response
 
 
+def _edge_limit() -> int:
+    """The ``limit`` parameter held between 1 and MAX_EDGE_LIMIT (EDGE_LIMIT when missing)."""
+    limit = request.args.get("limit", type=int) or EDGE_LIMIT
+    return max(1, min(limit, MAX_EDGE_LIMIT))
+
+
 @bp.get("/api/neighbourhood")
 def api_neighbourhood() -> Response:
-    """JSON {iri, label, nodes: [{id, label, cls, iri, ...}], edges: [{source, target, label}], more, limit}."""
+    """JSON {iri, label, nodes: [{id, label, cls, iri, ...}], edges: [{source, target, label}], more, limit,
+    total}."""
     iri = checked_iri(request.args.get("iri"))
-    limit = request.args.get("limit", type=int) or EDGE_LIMIT
-    found = neighbourhood(iri, max(1, min(limit, MAX_EDGE_LIMIT)))
+    found = neighbourhood(iri, _edge_limit())
     if found is None:
         return _json_error(404, f"Nothing in the graph is called {iri}")
     return jsonify(found)
 
 
+@bp.post("/api/labels")
+def api_labels() -> Response:
+    """Labels of the IRIs posted as JSON ``{"iris": [...]}`` (at most MAX_LABEL_IRIS): ``{iri: {label, cls,
+    types}}``, from the graph's labels, else a readable name made from the IRI. Used to draw query results."""
+    body = request.get_json(silent=True)
+    iris = body.get("iris") if isinstance(body, dict) else None
+    if not isinstance(iris, list) or not all(isinstance(iri, str) for iri in iris):
+        return _json_error(400, 'Post JSON like {"iris": ["https://w3id.org/imr-kg/case/CM14-0166055"]}')
+    if len(iris) > MAX_LABEL_IRIS:
+        return _json_error(400, f"At most {MAX_LABEL_IRIS} IRIs at a time")
+    wanted = sorted({iri for iri in iris if len(iri) <= MAX_IRI_CHARS and IRI_PATTERN.fullmatch(iri)})
+    known = describe(wanted)
+    return jsonify({iri: known.get(iri) or _unknown(iri) for iri in wanted})
+
+
+@bp.get("/api/graph-scripts")
+def api_graph_scripts() -> Response:
+    """The URLs of the layout extension's files in load order (none when they are not installed), for pages
+    that draw graphs without loading them up front."""
+    scripts = [vendor_url(name) for name in LAYOUT_FILES] if vendor_ready(LAYOUT_FILES) else []
+    return jsonify(scripts=scripts)
+
+
+def _drawing_context() -> dict[str, Any]:
+    """What every page with a drawing needs: whether Cytoscape.js is installed, the layout files to load."""
+    return {"vendor_ok": vendor_ready((CYTOSCAPE,)),
+            "layout_scripts": LAYOUT_FILES if vendor_ready(LAYOUT_FILES) else ()}
+
+
 @bp.get("/graph")
 def graph_page() -> str:
-    """The neighbourhood explorer around ``?iri=``; without it, a form and some cases to start from."""
+    """The neighbourhood explorer around ``?iri=`` (``&limit=`` links at first); without it, a form and some
+    cases to start from."""
     raw = request.args.get("iri", "").strip()
-    context: dict[str, Any] = {"active_page": "graph", "legend": LEGEND, "vendor_ok": vendor_ready((CYTOSCAPE,))}
+    context: dict[str, Any] = {"active_page": "graph", "limit": _edge_limit(), "max_limit": MAX_EDGE_LIMIT,
+                               **_drawing_context()}
     if not raw:
         cases = select_values(sparql_prologue("imr") + "SELECT ?case ?number WHERE { "
                               "GRAPH ?g { ?case imr:caseNumber ?number } } ORDER BY ?number LIMIT 50")
@@ -208,7 +309,7 @@ def graph_page() -> str:
     info = describe([iri]).get(iri)
     if info is None and not select(f"SELECT ?p WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }} LIMIT 1"):
         abort(404, f"Nothing in the graph is called {iri}")
-    label = info["label"] if info else _fallback_label(iri)
+    label = info["label"] if info else readable_name(iri)
     return render_template("graph/view.html", iri=iri, label=label, cls=info["cls"] if info else "other",
                            cases=[], **context)
 
@@ -223,15 +324,15 @@ def network_page() -> str:
     sections = []
     index = writable_item_index()
     try:
-        for name, (title, description) in NETWORKS.items():
+        for name, words in NETWORKS.items():
             seen = analytics.kept_overview(_analytics_select, name, None, index)
-            sections.append({"name": name, "title": title, "description": description, **seen,
+            sections.append({"name": name, **words, **seen,
                              "json_url": url_for("graphview.network_json", projection=name)})
     finally:
         if index is not None:
             index.close()
     return render_template("graph/network.html", active_page="network", sections=sections,
-                           vendor_ok=vendor_ready((CYTOSCAPE,)))
+                           **_drawing_context())
 
 
 @bp.get("/network.json")
