@@ -10,14 +10,21 @@ time, in any process).
 What one letter contributes (:func:`letter_rows`, computed in the pipeline's workers) is plain data:
 
     {"letter": key, "sha256": ..., "year": 2016 | None, "specialties": [IRI ...],
-     "items": [{"item": IRI, "category": IRI | "", "outcome": IRI | "", "treatment": IRI | "",
-                "treatment_label": the treatment as written | "", "regions": [IRI ... with the regions
-                above them], "sources": [[level, guideline IRI, detail IRI, detail text] ...]}]}
+     "received": application date | "", "priority": IRI | "", "text": the letter's text | "",
+     "diagnoses": [[ICD-10-CM code | "", the diagnosis as written] ...],
+     "items": [{"item": IRI, "number": 1, "category": IRI | "", "outcome": IRI | "", "treatment": IRI | "",
+                "treatment_label": the treatment as written | "", "laterality": IRI | "",
+                "request": the request as written, "rationale": the reviewer's rationale | "",
+                "regions": [[IRI, 1 when named | 0 for a region above a named one] ...],
+                "sources": [[level, guideline IRI, detail IRI, detail text] ...]}]}
 
 ``sources`` are the reviewer's citations naming a guideline, at each level of detail of the explorer
 (guideline; chapter, else topic; topic, else chapter), as :mod:`kg.explorer` defines them. After validation
 the pipeline adds ``"quality"``: the case number, source, decision date, build time, whether the letter
 conforms, and its SHACL results as [result id, constraint, severity, message] (what the data-quality page counts).
+
+The words of each item and letter are indexed for full-text search (:mod:`kg.text_index`) in the same
+transaction, so the search never finds a letter the other tables do not hold.
 """
 from __future__ import annotations
 
@@ -29,30 +36,43 @@ from pathlib import Path
 from typing import Any
 
 from kg.namespaces import sparql_prologue
+from kg import text_index
 from kg.rdf import mint
 from kg.record import CaseRecord
+from kg.vocab.icd10_blocks import block_of
+from kg.vocab.icd10_chapters import chapter_of
 
 FILE_NAME = "items.sqlite"
-SCHEMA_VERSION = 3  # raised whenever the tables change
+SCHEMA_VERSION = 4  # raised whenever the tables change
 LetterRows = dict[str, Any]
 Select = Callable[[str], list[dict[str, Any]]]
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS letters (letter TEXT PRIMARY KEY, sha256 TEXT NOT NULL, year INTEGER,
                                     case_number TEXT, source TEXT, decision_date TEXT, generated TEXT,
                                     conforms INTEGER, violations INTEGER NOT NULL DEFAULT 0,
-                                    warnings INTEGER NOT NULL DEFAULT 0, infos INTEGER NOT NULL DEFAULT 0);
+                                    warnings INTEGER NOT NULL DEFAULT 0, infos INTEGER NOT NULL DEFAULT 0,
+                                    received TEXT, priority TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS letter_results (letter TEXT NOT NULL, result TEXT NOT NULL, constraint_name TEXT NOT NULL,
                                            severity TEXT NOT NULL, message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS letter_specialties (letter TEXT NOT NULL, specialty TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (item TEXT PRIMARY KEY, letter TEXT NOT NULL, year INTEGER,
                                   category TEXT NOT NULL, outcome TEXT NOT NULL,
-                                  treatment TEXT NOT NULL DEFAULT '', treatment_label TEXT NOT NULL DEFAULT '');
+                                  treatment TEXT NOT NULL DEFAULT '', treatment_label TEXT NOT NULL DEFAULT '',
+                                  number INTEGER NOT NULL DEFAULT 0, laterality TEXT NOT NULL DEFAULT '',
+                                  request TEXT NOT NULL DEFAULT '', rationale TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS letter_diagnoses (letter TEXT NOT NULL, code TEXT NOT NULL, label TEXT NOT NULL,
+                                             block TEXT NOT NULL, chapter TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS analyses (name TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS item_regions (item TEXT NOT NULL, region TEXT NOT NULL, named INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS item_sources (item TEXT NOT NULL, level TEXT NOT NULL, guideline TEXT NOT NULL,
                                          detail_iri TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS items_by_letter ON items (letter);
+CREATE INDEX IF NOT EXISTS diagnoses_by_letter ON letter_diagnoses (letter);
+CREATE INDEX IF NOT EXISTS diagnoses_by_code ON letter_diagnoses (code, letter);
+CREATE INDEX IF NOT EXISTS diagnoses_by_block ON letter_diagnoses (block, letter);
+CREATE INDEX IF NOT EXISTS diagnoses_by_chapter ON letter_diagnoses (chapter, letter);
+CREATE INDEX IF NOT EXISTS letters_by_date ON letters (decision_date);
 CREATE INDEX IF NOT EXISTS results_by_letter ON letter_results (letter);
 CREATE INDEX IF NOT EXISTS letters_by_problems ON letters (violations DESC, warnings DESC, infos DESC, letter);
 CREATE INDEX IF NOT EXISTS specialties_by_letter ON letter_specialties (letter, specialty);
@@ -89,15 +109,26 @@ def letter_rows(record: CaseRecord, digest: str) -> LetterRows | None:
                                     str(mint.concept_iri("guideline", citation.chapter_id)) if citation.chapter_id else "",
                                     citation.topic or "")
         outcome = mint.outcome_iri(item.decision)
-        items.append({"item": str(mint.part_iri(case, "item", number)),
+        items.append({"item": str(mint.part_iri(case, "item", number)), "number": number,
                       "category": str(mint.category_iri(item.category)) if item.category else "",
                       "outcome": str(outcome) if outcome else "", "regions": [[r, n] for r, n in closure.items()],
                       "treatment": str(mint.concept_iri("treatment", item.treatment_id)) if item.treatment_id else "",
                       "treatment_label": item.treatment or "",
+                      "laterality": str(mint.concept_iri("laterality", item.laterality)) if item.laterality else "",
+                      "request": item.request, "rationale": item.rationale or "",
                       "sources": [list(s) for s in dict.fromkeys(sources)]})
     specialties = [str(mint.concept_iri("specialty", m.concept_id)) for m in record.specialty_mentions if m.concept_id]
     return {"letter": key, "sha256": digest, "year": year, "specialties": list(dict.fromkeys(specialties)),
+            "received": record.application_received or "", "priority": priority_iri(record.priority),
+            "diagnoses": [[d.icd10 or "", d.label] for d in record.diagnoses], "text": record.text or "",
             "items": items}
+
+
+def priority_iri(priority: str | None) -> str:
+    """The review priority's IRI ("Standard", "Expedited"), or "" when the letter gives none."""
+    from kg.namespaces import IMR
+
+    return str(IMR[priority]) if priority in ("Standard", "Expedited") else ""
 
 
 def letter_quality(record: CaseRecord, extracted_at: datetime, conforms: bool, results: list[list[str]]) -> dict[str, Any]:
@@ -158,9 +189,13 @@ class ItemIndex:
         if not read_only:
             self.db.execute("PRAGMA synchronous=NORMAL")
             if not self.current:  # derived data: an index of another layout is dropped and filled again
+                # virtual tables first: dropping one drops the tables that hold its data
+                for (table,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                                "sql LIKE 'CREATE VIRTUAL TABLE%'").fetchall():
+                    self.db.execute(f'DROP TABLE IF EXISTS "{table}"')
                 for (table,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
                     self.db.execute(f'DROP TABLE IF EXISTS "{table}"')
-                self.db.executescript(_SCHEMA)
+                self.db.executescript(_SCHEMA + text_index.SCHEMA)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 self.db.commit()
                 self.reset = self.current = True
@@ -186,35 +221,46 @@ class ItemIndex:
                 quality = rows.get("quality") or {}
                 results = quality.get("results", [])
                 severities = [sum(1 for r in results if r[2] == s) for s in ("Violation", "Warning", "Info")]
-                self.db.execute("INSERT INTO letters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.db.execute("INSERT INTO letters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 (rows["letter"], rows["sha256"], rows["year"], quality.get("case_number"),
                                  quality.get("source"), quality.get("decision_date"), quality.get("generated"),
-                                 quality.get("conforms"), *severities))
+                                 quality.get("conforms"), *severities, rows.get("received") or None,
+                                 rows.get("priority", "")))
+                self.db.executemany("INSERT INTO letter_diagnoses VALUES (?, ?, ?, ?, ?)",
+                                    [(rows["letter"], code, label, block_of(code) or "" if code else "",
+                                      chapter_of(code) or "" if code else "")
+                                     for code, label in rows.get("diagnoses", [])])
                 self.db.executemany("INSERT INTO letter_results VALUES (?, ?, ?, ?, ?)",
                                     [(rows["letter"], *result) for result in results])
                 self.db.executemany("INSERT INTO letter_specialties VALUES (?, ?)",
                                     [(rows["letter"], s) for s in rows["specialties"]])
                 for item in rows["items"]:
-                    self.db.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    self.db.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                     (item["item"], rows["letter"], rows["year"], item["category"], item["outcome"],
-                                     item.get("treatment", ""), item.get("treatment_label", "")))
+                                     item.get("treatment", ""), item.get("treatment_label", ""),
+                                     item.get("number", 0), item.get("laterality", ""), item.get("request", ""),
+                                     item.get("rationale", "")))
                     self.db.executemany("INSERT INTO item_regions VALUES (?, ?, ?)",
                                         [(item["item"], r, n) for r, n in item["regions"]])
                     self.db.executemany("INSERT INTO item_sources VALUES (?, ?, ?, ?, ?)",
                                         [(item["item"], *source) for source in item["sources"]])
+                text_index.add(self.db, rows, quality.get("case_number"))
 
     def _remove(self, key: str) -> None:
         self.db.execute("DELETE FROM item_regions WHERE item IN (SELECT item FROM items WHERE letter = ?)", (key,))
         self.db.execute("DELETE FROM item_sources WHERE item IN (SELECT item FROM items WHERE letter = ?)", (key,))
-        for table in ("items", "letter_specialties", "letter_results", "letters"):
+        for table in ("items", "letter_specialties", "letter_results", "letter_diagnoses", "letters"):
             self.db.execute(f"DELETE FROM {table} WHERE letter = ?", (key,))
+        text_index.remove(self.db, key)
 
     def clear(self) -> None:
         """Empty every table."""
         with self.db:
             self._bump()
-            for table in ("item_regions", "item_sources", "items", "letter_specialties", "letter_results", "letters"):
+            for table in ("item_regions", "item_sources", "items", "letter_specialties", "letter_results",
+                          "letter_diagnoses", "letters"):
                 self.db.execute(f"DELETE FROM {table}")
+            text_index.clear(self.db)
 
     def _bump(self) -> None:
         self.db.execute("INSERT INTO meta VALUES ('version', '1') "
@@ -405,8 +451,9 @@ def stored_rows(select: Select, keys_and_digests: Mapping[str, str]) -> list[Let
             continue
         item = items.get(str(row["item"]))
         if item is None:
-            item = items[str(row["item"])] = {"item": str(row["item"]), "category": "", "outcome": "",
-                                              "treatment": "", "treatment_label": "", "regions": [], "sources": []}
+            item = items[str(row["item"])] = {"item": str(row["item"]), "number": 0, "category": "", "outcome": "",
+                                              "treatment": "", "treatment_label": "", "laterality": "",
+                                              "request": "", "rationale": "", "regions": [], "sources": []}
             rows_of["items"].append(item)
         if kind == "item":
             item["category"], item["outcome"] = str(row.get("a") or ""), str(row.get("b") or "")
@@ -427,7 +474,49 @@ def stored_rows(select: Select, keys_and_digests: Mapping[str, str]) -> list[Let
     for key in keys_and_digests:  # a letter with no case facts still counts as indexed
         letters.setdefault(key, {"letter": key, "sha256": keys_and_digests[key], "year": None,
                                  "specialties": [], "items": []})
+    _stored_details(select, letters, items, by_graph)
     return list(letters.values())
+
+
+def _stored_details(select: Select, letters: dict[str, LetterRows], items: dict[str, dict[str, Any]],
+                    by_graph: Mapping[str, str]) -> None:
+    """Add what the finder and the search read (dates, priority, diagnoses, the letter's text; each item's
+    number, side, request and rationale), from the letters' graphs."""
+    from urllib.parse import unquote
+
+    from kg.namespaces import ICD10CM
+
+    for rows in letters.values():
+        rows.update({"received": "", "priority": "", "diagnoses": [], "text": ""})
+    diagnoses: dict[str, dict[str, list[str]]] = {}
+    graphs = " ".join(f"<{g}>" for g in by_graph)
+    for row in select(sparql_prologue("imr", "rdfs") + f"""SELECT ?g ?kind ?node ?a ?b ?c WHERE {{
+  VALUES ?g {{ {graphs} }}
+  GRAPH ?g {{
+    {{ ?case imr:letter ?letter . ?letter imr:text ?a BIND("text" AS ?kind) }}
+    UNION {{ ?case a imr:Case ; imr:applicationReceived ?a BIND("received" AS ?kind) }}
+    UNION {{ ?case a imr:Case ; imr:priority ?a BIND("priority" AS ?kind) }}
+    UNION {{ ?case imr:diagnosis ?node . ?node rdfs:label ?a OPTIONAL {{ ?node imr:icd10Code ?b }}
+             BIND("diagnosis" AS ?kind) }}
+    UNION {{ ?case imr:disputedItem ?node . ?node imr:itemNumber ?a ; imr:request ?b
+             OPTIONAL {{ ?node imr:rationale ?c }} BIND("item" AS ?kind) }}
+    UNION {{ ?case imr:disputedItem ?node . ?node imr:laterality ?a BIND("laterality" AS ?kind) }}
+  }}
+}}"""):
+        rows = letters[by_graph[str(row["g"])]]
+        kind, a = row["kind"], row.get("a")
+        if kind in ("text", "received", "priority"):
+            rows[kind] = str(a)
+        elif kind == "diagnosis":
+            code = str(row["b"])[len(str(ICD10CM)):] if row.get("b") else ""
+            diagnoses.setdefault(rows["letter"], {})[str(row["node"])] = [unquote(code), str(a)]
+        elif kind == "item":
+            item = items[str(row["node"])]
+            item["number"], item["request"], item["rationale"] = int(a), str(row["b"]), str(row.get("c") or "")
+        elif kind == "laterality":
+            items[str(row["node"])]["laterality"] = str(a)
+    for key, found in diagnoses.items():  # in the letter's order: .../diagnosis/1, /2, ...
+        letters[key]["diagnoses"] = [found[node] for node in sorted(found, key=lambda n: int(n.rsplit("/", 1)[1]))]
 
 
 def _stored_quality(select: Select, letters: dict[str, LetterRows], keys_and_digests: Mapping[str, str]) -> None:

@@ -96,16 +96,26 @@ def process_files(paths: list[Path], jobs: int = 1, window: int | None = None,
     """
     if jobs > 1 and len(paths) > 1:
         slots = threading.Semaphore(max(window or 32 * jobs, 8 * jobs))
+        stopped = threading.Event()
 
         def admitted() -> Iterator[Path]:  # read by the pool's feeding thread, which waits here for a slot
             for path in paths:
-                slots.acquire()
+                while not slots.acquire(timeout=0.2):
+                    if stopped.is_set():  # the caller has gone (an error, or it stopped reading)
+                        return
+                if stopped.is_set():
+                    return
                 yield path
 
         with Pool(jobs) as pool:
-            for processed in pool.imap(work or process_file, admitted(), chunksize=4):
-                slots.release()
-                yield processed
+            try:
+                for processed in pool.imap(work or process_file, admitted(), chunksize=4):
+                    slots.release()
+                    yield processed
+            finally:
+                # Without this the pool, closing, would wait for its feeding thread, which waits for a slot
+                # nobody will free.
+                stopped.set()
     else:
         yield from map(work or process_file, paths)
 

@@ -47,7 +47,15 @@ def _rows(index: ItemIndex) -> dict[str, tuple]:
             "SELECT i.item, i.year, i.category, i.outcome, r.region, r.named, s.level, s.guideline, s.detail_iri, s.detail "
             "FROM items i LEFT JOIN item_regions r ON r.item = i.item LEFT JOIN item_sources s ON s.item = i.item "
             "WHERE i.letter = ?", (key,)).fetchall()), key=repr)) + tuple(sorted(
-            s for (s,) in index.db.execute("SELECT specialty FROM letter_specialties WHERE letter = ?", (key,))))
+            s for (s,) in index.db.execute("SELECT specialty FROM letter_specialties WHERE letter = ?", (key,)))) + (
+            index.db.execute("SELECT received, priority, decision_date, case_number FROM letters WHERE letter = ?",
+                             (key,)).fetchone(),
+            tuple(index.db.execute("SELECT number, laterality, request, rationale, treatment, treatment_label FROM "
+                                   "items WHERE letter = ? ORDER BY number", (key,))),
+            tuple(index.db.execute("SELECT code, label, block, chapter FROM letter_diagnoses WHERE letter = ?",
+                                   (key,))),
+            tuple(sorted(index.db.execute("SELECT d.kind, d.iri, s.title, s.terms, s.body FROM search s JOIN "
+                                          "search_docs d ON d.doc = s.rowid WHERE d.letter = ?", (key,)))))
     return out
 
 

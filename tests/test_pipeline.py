@@ -95,3 +95,38 @@ def test_workers_never_run_far_ahead_of_the_reader(tmp_path) -> None:
     assert seen == [str(p) for p in paths]
     assert max(ahead) <= 16  # started but not yet read: never more than the window
     assert max(ahead) >= 4  # the workers did run ahead, so the bound was tested
+
+
+def _failing(path: Path):
+    """A worker's job that fails on the letter named 013."""
+    if path.stem == "013":
+        raise RuntimeError(f"cannot process {path.name}")
+    return path.name
+
+
+def test_a_failing_worker_stops_the_run_with_its_error(tmp_path) -> None:
+    """An error in a worker process reaches the reader, and the pool shuts down instead of waiting forever for
+    its feeding thread (which waits for a slot in the window)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from kg.pipeline import process_files
+        from tests.test_pipeline import _failing
+        paths = [Path({str(tmp_path)!r}) / f"{{n:03d}}.md" for n in range(200)]
+        for p in paths:
+            p.write_text("x")
+        done = []
+        try:
+            for name in process_files(paths, jobs=2, window=16, work=_failing):
+                done.append(name)
+        except RuntimeError as error:
+            print("raised:", error, len(done))
+    """)
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).resolve().parent.parent)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.startswith("raised: cannot process 013.md ")
+    assert 8 <= int(finished.stdout.split()[-1]) <= 13  # letters before it came through (less its chunk's)
