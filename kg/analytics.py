@@ -155,7 +155,9 @@ def co_occurrence_graph(mentions: Iterable[Mention], scope: str = "case",
                 last_case[a, b] = basket_case
             counts[2] += len(named[a] | named[b])  # an item belongs to one basket: no item counted twice
 
-    basket, named, basket_case = None, defaultdict(set), ""
+    basket: str | None = None
+    named: dict[str, set[str]] = defaultdict(set)
+    basket_case = ""
     last_named: tuple[str, str] | None = None
     for mention in sorted(mentions):
         key = mention.case if scope == "case" else mention.item

@@ -16,7 +16,7 @@ import click
 import pyoxigraph as ox
 
 from kg.errors import KGError
-from kg.remote_store import RemoteTriples, is_url
+from kg.remote_store import RemoteStore, RemoteTriples, is_url
 from kg.store import DEFAULT_STORE, AnyStore, open_any
 
 _FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV, "json": ox.QueryResultsFormat.JSON,
@@ -179,6 +179,9 @@ def query(sparql: str | None, store_path: Path | str, example: str | None, list_
           fmt: str) -> None:
     """Run a SPARQL query against the store (the project's prefixes are predeclared).
 
+    A query that is not valid SPARQL is reported on one line naming its line and column (exit status 1);
+    updates are not run here (use load, build, or a server started with --update-token).
+
     Example:
 
         kg query --store data/ 'SELECT ?case WHERE { ?c imr:caseNumber ?case }'
@@ -186,6 +189,7 @@ def query(sparql: str | None, store_path: Path | str, example: str | None, list_
         kg query --store data/ --example upheld-rate-by-category --format csv
     """
     from kg.examples import example_queries, example_query
+    from kg.sparql_errors import UPDATE_OPERATIONS, explain, operation_keyword
 
     if list_examples:
         for q in example_queries().values():
@@ -198,11 +202,19 @@ def query(sparql: str | None, store_path: Path | str, example: str | None, list_
         text = sparql or (example_query(example).sparql if example else query_file.read())
     except KGError as error:
         raise click.UsageError(str(error)) from error
+    operation = operation_keyword(text)
+    if operation in UPDATE_OPERATIONS:
+        raise click.ClickException(
+            f"kg query runs queries only, and {operation} starts a SPARQL update. To change the store use "
+            "`kg load FILE --graph IRI` (an RDF file into a named graph) or `kg build LETTERS` (letters), or send "
+            "the update to a server started with `kg serve --update-token SECRET`, as a POST to its /sparql "
+            "with the header 'Authorization: Bearer SECRET'.")
     with _open(store_path, read_only=True) as store:
         try:
             result = store.query(text, use_default_graph_as_union=True)
         except SyntaxError as error:
-            raise click.ClickException(f"query is not valid SPARQL: {error}") from error
+            where = f" (the SPARQL server at {store.url} answered HTTP 400)" if isinstance(store, RemoteStore) else ""
+            raise click.ClickException(explain(text, error).report() + where) from error
         _print_result(result, fmt)
 
 

@@ -512,7 +512,7 @@ def _stored_details(select: Select, letters: dict[str, LetterRows], items: dict[
             diagnoses.setdefault(rows["letter"], {})[str(row["node"])] = [unquote(code), str(a)]
         elif kind == "item":
             item = items[str(row["node"])]
-            item["number"], item["request"], item["rationale"] = int(a), str(row["b"]), str(row.get("c") or "")
+            item["number"], item["request"], item["rationale"] = int(str(a)), str(row["b"]), str(row.get("c") or "")
         elif kind == "laterality":
             items[str(row["node"])]["laterality"] = str(a)
     for key, found in diagnoses.items():  # in the letter's order: .../diagnosis/1, /2, ...

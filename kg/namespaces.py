@@ -139,6 +139,7 @@ class IMR(DefinedNamespace):
     cases: URIRef  # Cases counted by a case-count observation.
     diagnoses: URIRef  # Diagnoses in the chapter, counted by a case-count observation.
     days: URIRef  # Days from application to decision, on a "case-days" observation.
+    month: URIRef  # The decision month, on a "month" observation.
     citedConcept: URIRef  # The chapter (else guideline) of a "topic" observation.
     citedTopic: URIRef  # The topic as written, on a "topic" observation.
     letters: URIRef  # Letters with a problem of the constraint, on a "constraint" observation.

@@ -16,17 +16,23 @@ refuses a request, raises :class:`kg.errors.KGError` with one line naming the UR
 
 Oxigraph server answers a query it cancels at its time limit with ``200`` and the text "The SPARQL operation
 has been cancelled" in the body, so every answer is read whole and checked before it is parsed.
+
+Queries and updates are sent with the project's prefixes declared in a prologue before the caller's text. A
+syntax error the server reports as Oxigraph does ("error at LINE:COLUMN: ...") is raised as
+:class:`RemoteSyntaxError`, a ``SyntaxError`` as pyoxigraph raises, with the line counted in the caller's text.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -44,6 +50,7 @@ CANCELLED = b"The SPARQL operation has been cancelled"
 _RESULTS_JSON = "application/sparql-results+json"
 _ONE_UPDATE_BYTES = 2_000_000  # larger replacements go graph by graph
 _NT = RDF_FORMATS["ntriples"].media_type
+_ENGINE_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
 def _default_retries() -> tuple[float, ...]:
@@ -121,10 +128,10 @@ class RemoteStore:
                 if error.code in (502, 503, 504) and waits and retry_sent:
                     time.sleep(waits.pop(0))
                     continue
-                detail = error.read().decode("utf-8", "replace").strip().splitlines()
-                said = detail[0][:300] if detail else error.reason
-                raise KGError(f"{self.url}: the SPARQL server refused {method} {_short(url)} "
-                              f"(HTTP {error.code}: {said})") from None
+                answer_text = error.read().decode("utf-8", "replace").strip()
+                said = answer_text.splitlines()[0][:300] if answer_text else error.reason
+                raise _Refused(f"{self.url}: the SPARQL server refused {method} {_short(url)} "
+                               f"(HTTP {error.code}: {said})", error.code, answer_text) from None
             except (urllib.error.URLError, ConnectionError, socket.timeout, TimeoutError, OSError) as error:
                 reason = getattr(error, "reason", None) or error
                 refused = isinstance(reason, ConnectionRefusedError)
@@ -141,13 +148,14 @@ class RemoteStore:
 
     def _query(self, sparql: str, union: bool = False, dataset: list[tuple[str, str]] | None = None,
                base_iri: str | None = None) -> tuple[str, bytes]:
-        base = f"BASE <{base_iri}>\n" if base_iri else ""
-        fields = [("query", base + self._prologue + sparql), *(dataset or [])]
+        head = (f"BASE <{base_iri}>\n" if base_iri else "") + self._prologue
+        fields = [("query", head + sparql), *(dataset or [])]
         if union and not dataset:
             fields.append(("union-default-graph", ""))  # Oxigraph server's switch; other servers ignore it
-        _, kind, data = self._request(
-            "POST", self.query_url, urllib.parse.urlencode(fields).encode("utf-8"),
-            {"Content-Type": "application/x-www-form-urlencoded", "Accept": f"{_RESULTS_JSON}, {_NT};q=0.9"})
+        with _syntax_errors(head):
+            _, kind, data = self._request(
+                "POST", self.query_url, urllib.parse.urlencode(fields).encode("utf-8"),
+                {"Content-Type": "application/x-www-form-urlencoded", "Accept": f"{_RESULTS_JSON}, {_NT};q=0.9"})
         return kind, data
 
     # -- the store's operations -------------------------------------------------------------------------------
@@ -188,11 +196,11 @@ class RemoteStore:
         return [{n: _python(row[n]) for n in names} for row in solutions]
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
-        """Run a SPARQL Update."""
-        if base_iri:
-            sparql = f"BASE <{base_iri}>\n{sparql}"
-        self._request("POST", self.update_url, sparql.encode("utf-8"),
-                      {"Content-Type": "application/sparql-update; charset=utf-8"})
+        """Run a SPARQL Update with the project's prefixes predeclared."""
+        head = (f"BASE <{base_iri}>\n" if base_iri else "") + self._prologue
+        with _syntax_errors(head):
+            self._request("POST", self.update_url, (head + sparql).encode("utf-8"),
+                          {"Content-Type": "application/sparql-update; charset=utf-8"})
 
     def put_graph(self, name: str | URIRef, ntriples: str) -> None:
         """Replace a named graph by N-Triples text (Graph Store Protocol PUT)."""
@@ -310,6 +318,35 @@ class RemoteStore:
         lines = [f"<{META_SUBJECT}> <{META_PREDICATE}{urllib.parse.quote(key, safe='')}> "
                  f"{_nt_string(json.dumps(value))} ." for key, value in sorted(merged.items())]
         self.put_graph(META_GRAPH, "\n".join(lines) + "\n")
+
+
+class _Refused(KGError):
+    """The server answered with an error status; ``body`` is what it said."""
+
+    def __init__(self, message: str, status: int, body: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class RemoteSyntaxError(KGError, SyntaxError):
+    """The server found the query or update not valid SPARQL: a SyntaxError as pyoxigraph's, and a KGError."""
+
+
+@contextmanager
+def _syntax_errors(head: str) -> Iterator[None]:
+    """Raise a server's syntax error (Oxigraph's "error at LINE:COLUMN: ...", answered with 400) as pyoxigraph's
+    SyntaxError does, its line counted in the text the caller gave, without the ``head`` sent before it."""
+    try:
+        yield
+    except _Refused as refused:
+        found = _ENGINE_ERROR.match(refused.body) if refused.status == 400 else None
+        if found is None:
+            raise
+        line = int(found.group(1)) - head.count("\n")
+        if line < 1:
+            raise
+        raise RemoteSyntaxError(f"error at {line}:{found.group(2)}: {found.group(3)}") from None
 
 
 def _nt_string(text: str) -> str:

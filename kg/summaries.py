@@ -31,6 +31,7 @@ counts stay exact without ever being recomputed from all letters.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
@@ -40,19 +41,23 @@ from kg.namespaces import BASE, GRAPH
 from kg.rdf import mint
 from kg.record import CaseRecord
 
+_MONTH_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 SUMMARY_GRAPH = GRAPH["summaries"]
 DATASET = f"{BASE}summary/outcomes"
 CASES_DATASET = f"{BASE}summary/cases"
 QUALITY_DATASET = f"{BASE}summary/quality"
 _GUIDELINE = f"{BASE}vocab/guideline/"
 _DAYS = f"{BASE}summary/days/"
+_MONTH = f"{BASE}summary/month/"
+_SH = "http://www.w3.org/ns/shacl#"
 _CONSTRAINT = f"{BASE}summary/constraint/"
 _IMR = "https://w3id.org/imr-kg/ontology#"
 _QB = "http://purl.org/linked-data/cube#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-DIMENSIONS = ("all", "category", "treatment", "region", "guideline", "chapter", "topic", "specialty")
-CASE_DIMENSIONS = ("case-region", "case-chapter", "case-days")
-QUALITY_DIMENSIONS = ("constraint",)
+DIMENSIONS = ("all", "month", "category", "treatment", "region", "guideline", "chapter", "topic", "specialty")
+CASE_DIMENSIONS = ("case-all", "case-region", "case-chapter", "case-days")
+QUALITY_DIMENSIONS = ("constraint", "severity")
 OUTCOMES = ("upheld", "overturned")
 # What each dataset's observations count (imr: properties), the first deciding whether a cell still exists.
 MEASURES = {DATASET: ("items", "upheld", "overturned"), CASES_DATASET: ("cases", "items", "diagnoses"),
@@ -77,6 +82,11 @@ def topic_value(concept: str, topic: str | None) -> str:
     """The "topic" dimension's value for a citation of ``concept`` (a chapter, else a guideline IRI) and its
     topic as written: the concept itself when no topic was given."""
     return f"{concept}/topic/{urllib.parse.quote(topic, safe='')}" if topic else concept
+
+
+def month_value(date: str) -> str:
+    """The "month" dimension's value for a decision date ("2016-04-12" → …/summary/month/2016-04)."""
+    return f"{_MONTH}{date[:7]}"
 
 
 def days_value(days: int) -> str:
@@ -120,6 +130,8 @@ def record_facts(record: CaseRecord, results: Sequence[Sequence[str]] = ()) -> l
             continue
         values: list[tuple[str, str]] = [("all", DATASET),
                                           ("category", str(mint.category_iri(item.category)))]
+        if _MONTH_DATE.fullmatch(record.decision_date or ""):
+            values.append(("month", month_value(record.decision_date or "")))
         if item.treatment_id:
             values.append(("treatment", str(mint.concept_iri("treatment", item.treatment_id))))
         values += [("region", region) for region in item_regions]
@@ -139,12 +151,16 @@ def record_facts(record: CaseRecord, results: Sequence[Sequence[str]] = ()) -> l
             facts.append(("case-chapter", value, year, "diagnoses"))
             chapters.add(value)
     facts += [("case-chapter", chapter, year, "cases") for chapter in sorted(chapters)]
+    facts.append(("case-all", CASES_DATASET, year, "cases"))
     days = waiting_days(record.application_received, record.decision_date)
     if days is not None:
         facts.append(("case-days", days_value(days), year, "cases"))
     problems = [("constraint", constraint_value(severity, constraint), year) for _, constraint, severity, _ in results]
     facts += [(*cell, "problems") for cell in problems]
     facts += [(*cell, "letters") for cell in dict.fromkeys(problems)]
+    severities = [("severity", f"{_SH}{severity}", year) for _, _, severity, _ in results]
+    facts += [(*cell, "problems") for cell in severities]
+    facts += [(*cell, "letters") for cell in dict.fromkeys(severities)]
     return facts
 
 
@@ -158,6 +174,8 @@ def stored_facts_query(*letter_graphs: str) -> str:
               'BIND(COALESCE(?named, STR(?shape), "(unnamed constraint)") AS ?constraint) '
               f'BIND(IRI(CONCAT("{_CONSTRAINT}", ENCODE_FOR_URI(STRAFTER(STR(?sev), "#")), "/", '
               'ENCODE_FOR_URI(?constraint))) AS ?value) BIND("constraint" AS ?dimension)')
+    severity = ("GRAPH ?g { ?case imr:letter ?letter } GRAPH ?v { ?letter imr:validationReport ?report . "
+                "?report sh:result ?r . ?r sh:resultSeverity ?value } BIND(\"severity\" AS ?dimension)")
     return f"""PREFIX imr: <{_IMR}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX sh: <http://www.w3.org/ns/shacl#>
@@ -170,10 +188,16 @@ SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
   }}
   {{ {report} BIND(?r AS ?thing) BIND("problems" AS ?outcome) }}
   UNION {{ {report} BIND(?letter AS ?thing) BIND("letters" AS ?outcome) }}
+  UNION {{ {severity} BIND(?r AS ?thing) BIND("problems" AS ?outcome) }}
+  UNION {{ {severity} BIND(?letter AS ?thing) BIND("letters" AS ?outcome) }}
+  UNION {{ GRAPH ?g {{ ?case a imr:Case }} BIND(?case AS ?thing) BIND(<{CASES_DATASET}> AS ?value)
+           BIND("case-all" AS ?dimension) BIND("cases" AS ?outcome) }}
   UNION {{ GRAPH ?g {{ {{
       ?case imr:disputedItem ?thing . ?thing imr:outcome ?o .
       BIND(STRAFTER(STR(?o), "outcome/") AS ?outcome)
       {{ BIND("all" AS ?dimension) BIND(<{DATASET}> AS ?value) }}
+      UNION {{ ?case imr:decisionDate ?when BIND("month" AS ?dimension)
+               BIND(IRI(CONCAT("{_MONTH}", SUBSTR(STR(?when), 1, 7))) AS ?value) }}
       UNION {{ ?thing imr:category ?value BIND("category" AS ?dimension) }}
       UNION {{ ?thing imr:treatment ?value BIND("treatment" AS ?dimension) }}
       UNION {{ ?thing imr:bodyRegion ?value BIND("region" AS ?dimension) }}
@@ -274,8 +298,12 @@ def observation_iri(cell: Cell) -> str:
     dimension, value, year = cell
     if dimension == "topic":  # the guideline or chapter, then the topic when there is one
         name = value.removeprefix(_GUIDELINE).replace("/topic/", "/")
-    elif dimension in ("case-days", "constraint"):
-        name = value.removeprefix(_DAYS).removeprefix(_CONSTRAINT)
+    elif dimension in ("case-days", "constraint", "month"):
+        name = value.removeprefix(_DAYS).removeprefix(_CONSTRAINT).removeprefix(_MONTH)
+    elif dimension == "severity":
+        name = value.rsplit("#", 1)[-1]
+    elif dimension == "case-all":
+        name = "all"
     else:
         local = value.rsplit("/", 2)
         name = "-".join(local[-2:]) if dimension != "all" else "all"
@@ -291,6 +319,8 @@ def _described(dimension: str, value: str) -> str:
         return said + (f" ; <{_IMR}citedTopic> {_string(urllib.parse.unquote(topic))}" if topic else "")
     if dimension == "case-days":
         return f" ; <{_IMR}days> {int(value.removeprefix(_DAYS))}"
+    if dimension == "month":
+        return f' ; <{_IMR}month> "{value.removeprefix(_MONTH)}"^^<{_XSD}gYearMonth>'
     if dimension == "constraint":
         severity, _, name = value.removeprefix(_CONSTRAINT).partition("/")
         return (f" ; <{_IMR}severity> <http://www.w3.org/ns/shacl#{urllib.parse.unquote(severity)}>"
@@ -338,7 +368,7 @@ def update_counts(reader: Reader, change: Mapping[Cell, Counts]) -> str | None:
             continue
         datasets.add(dataset)
         year_triple = f' ; <{_IMR}year> "{year}"^^<{_XSD}gYear>' if year else ""
-        value_triple = f" ; <{_IMR}dimensionValue> <{value}>" if dimension != "all" else ""
+        value_triple = f" ; <{_IMR}dimensionValue> <{value}>" if dimension not in ("all", "case-all") else ""
         measured = "".join(f" ; <{_IMR}{m}> {n}" for m, n in counts.items())
         triples.append(f"<{name}> a <{_QB}Observation> ; <{_QB}dataSet> <{dataset}> ; "
                        f"<{_IMR}dimension> \"{dimension}\"{value_triple}{year_triple}{measured}"

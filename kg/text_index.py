@@ -172,3 +172,20 @@ def search(db: sqlite3.Connection, text: str, limit: int = 20, offset: int = 0, 
 def _marked(snippet: str) -> str:
     """The snippet as HTML: everything escaped, the matched words in <mark>."""
     return html.escape(snippet).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>").replace("\n", " ")
+
+
+def snippets(db: sqlite3.Connection, text: str, items: Iterable[str], letters: Iterable[str]) -> dict[str, str]:
+    """For results already found: the words around the match in each of ``items`` (item IRI → HTML) and, for
+    letters whose own text matched, in each of ``letters`` (letter key → HTML)."""
+    expression = match_expression(text)
+    found: dict[str, str] = {}
+    for kind, keys, column in (("item", list(items), "d.iri"), ("letter", list(letters), "d.letter")):
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for key, body, terms in db.execute(
+                    f"SELECT {column}, snippet(search, 2, '{_OPEN}', '{_CLOSE}', '…', 24), "
+                    f"snippet(search, 1, '{_OPEN}', '{_CLOSE}', '…', 12) FROM search JOIN search_docs d "
+                    f"ON d.doc = search.rowid WHERE search MATCH ? AND d.kind = ? "
+                    f"AND {column} IN ({', '.join('?' * len(chunk))})", [expression, kind, *chunk]):
+                found[key] = _marked(body if _OPEN in body else terms)
+    return found

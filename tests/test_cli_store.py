@@ -96,6 +96,34 @@ def test_query_errors(runner: CliRunner, built_store_path: Path, tmp_path: Path)
     assert runner.invoke(cli, ["query", "--store", str(built_store_path)]).exit_code == 2
 
 
+def test_query_syntax_error_names_line_and_column(runner: CliRunner, built_store_path: Path) -> None:
+    """A query that does not parse: one line on stderr naming the line, column and token in words, exit 1."""
+    text = "SELECT ?n WHERE {\n  ?c imr:caseNumber ?n .\n  OPTINAL { ?c imr:decisionDate ?d }\n}"
+    bad = runner.invoke(cli, ["query", text, "--store", str(built_store_path)])
+    assert bad.exit_code == 1 and bad.stdout == ""
+    message = bad.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert "The query is not valid SPARQL. Line 3, column 3: unexpected 'OPTINAL' (did you mean OPTIONAL?)" in message
+    assert "[_]" not in message and "error at" not in message
+    unknown = runner.invoke(cli, ["query", "SELECT * WHERE { ?s nope:p ?o }", "--store", str(built_store_path)])
+    assert unknown.exit_code == 1
+    assert "Line 1, column 21: unknown prefix 'nope:'" in unknown.stderr and "imr, rdf, rdfs" in unknown.stderr
+
+
+def test_query_refuses_updates_in_words(runner: CliRunner, built_store_path: Path) -> None:
+    """An update given to kg query is not run: the message says what to use instead, exit 1."""
+    update = "PREFIX ex: <http://example.org/>\nINSERT DATA { GRAPH ex:g { ex:a ex:b ex:c } }"
+    result = runner.invoke(cli, ["query", update, "--store", str(built_store_path)])
+    assert result.exit_code == 1
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert "kg query runs queries only, and INSERT starts a SPARQL update" in message
+    assert "kg load" in message and "kg build" in message and "--update-token" in message
+    asked = runner.invoke(cli, ["query", "ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }", "--store",
+                                str(built_store_path)])
+    assert asked.stdout.strip() == "false"
+
+
 def test_load_export_delete_stats(runner: CliRunner, store_copy: Path, tmp_path: Path) -> None:
     """Load a file into a named graph, export the store, delete a letter and see the counts change."""
     ttl = tmp_path / "extra.ttl"

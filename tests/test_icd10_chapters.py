@@ -24,3 +24,13 @@ def test_codes_with_and_without_dots_and_things_that_are_not_codes() -> None:
     assert chapter_of("U07.1") == "22" and chapter_of("O9A.1") == "15" and chapter_of("S83.2") == "19"
     for text in ("", "12", "M5", "!!!"):
         assert chapter_of(text) is None
+
+
+def test_chapter_titles_are_the_code_sets() -> None:
+    """Every chapter has the code set's title (without its range)."""
+    from kg.vocab.icd10_chapters import TITLES
+
+    cm = icd_package()
+    assert set(TITLES) == {str(n) for n in range(1, 23)}
+    for number, title in TITLES.items():
+        assert cm.get_description(number).startswith(title)

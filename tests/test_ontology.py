@@ -21,7 +21,7 @@ NS = str(IMR._NS)
 DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
                      OWL.NamedIndividual)
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
-RANGE_DATATYPES = {XSD.date, XSD.integer, XSD.decimal, XSD.string, XSD.boolean, XSD.gYear}
+RANGE_DATATYPES = {XSD.date, XSD.integer, XSD.decimal, XSD.string, XSD.boolean, XSD.gYear, XSD.gYearMonth}
 #: Classes from other vocabularies that a domain or an object property's range may name.
 EXTERNAL_CLASSES = {SKOS.Concept, URIRef("http://purl.org/linked-data/cube#Observation"),
                     URIRef("http://www.w3.org/ns/shacl#ValidationReport"),

@@ -201,7 +201,8 @@ def test_recounting_from_the_letters_gives_the_counts_kept_while_loading(tmp_pat
     with KGStore(store_path) as store:
         build([DATA_DIR], store)
         kept = _observations(store)
-        for dimension in ("case-chapter", "case-region", "case-days", "topic", "constraint"):
+        for dimension in ("case-chapter", "case-region", "case-days", "case-all", "topic", "constraint", "severity",
+                          "month"):
             assert any(f"/summary/{dimension}/" in o for o, _, _ in kept), dimension
         store.update(f"DROP GRAPH <{SUMMARY_GRAPH}>")
         assert recount(store, batch=3) == len(list(DATA_DIR.rglob("*.gold.json")))

@@ -392,9 +392,9 @@ def test_case_search(client: FlaskClient) -> None:
     assert response.status_code == 303 and response.headers["Location"] == "/case/CM14-0166055"
     body = page(client, "/cases?q=0166")
     assert 'href="/case/CM14-0166055"' in body and 'href="/case/CM13-0009871"' not in body
-    everything = page(client, "/cases")
-    assert everything.count('href="/case/CM') == count_rows(
-        client, f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ GRAPH ?g {{ ?c a <{IMR.Case}> }} }}")
+    everything = page(client, "/cases")  # the finder: every disputed item, each with its case
+    assert everything.count('class="item-link') == count_rows(
+        client, f"SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {{ GRAPH ?g {{ ?c <{IMR.disputedItem}> ?i }} }}")
     refused = page(client, "/cases?" + urlencode({"q": "<script>"}))
     assert "<script>" not in refused and "&lt;script&gt;" in refused
 

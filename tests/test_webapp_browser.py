@@ -51,7 +51,14 @@ def test_example_runs_with_table_and_chart(tab: Tab) -> None:
     assert expected, "the example has no rows over the bundled letters"
 
     tab.open("/query", wait_for=EDITOR)
-    assert "PREFIX imr:" in page.evaluate(GET_EDITOR_TEXT)
+    start = page.evaluate(GET_EDITOR_TEXT)
+    assert "predeclared" in start and not re.search(r"^\s*PREFIX", start, re.MULTILINE | re.IGNORECASE)
+    # the editor opens at the top of its short query, the prefixes listed in a closed hint below it
+    assert page.evaluate("() => document.querySelector('.CodeMirror').CodeMirror.getScrollInfo().top") == 0
+    assert page.evaluate("() => document.querySelector('.CodeMirror').CodeMirror.getCursor().line") == 0
+    assert not page.locator("#prefix-hint dl").is_visible()
+    page.click("#prefix-hint summary")
+    assert page.locator("#prefix-hint dt").first.inner_text() == "imr:"
     tab.shot("workbench-start.png")
 
     page.click('button[data-example="upheld-rate-by-category"]')
@@ -137,6 +144,73 @@ def test_invalid_query_shows_the_error(tab: Tab) -> None:
     tab.assert_stayed_local()
 
 
+# The editor's marks but the bracket highlights of its matchbrackets add-on.
+ERROR_MARKS = """() => document.querySelector('.CodeMirror').CodeMirror.getAllMarks()
+  .filter((mark) => !/matchingbracket/.test(mark.className || '')).map((mark) => {
+  const where = mark.find();
+  const from = where.from || where;
+  const to = where.to || where;
+  return {type: mark.type, line: from.line, from: from.ch, to: to.ch, className: mark.className || ''};
+})"""
+LINE_IN_VIEW = """(line) => {
+  const editor = document.querySelector('.CodeMirror').CodeMirror;
+  const scroll = editor.getScrollInfo();
+  const top = editor.charCoords({line: line, ch: 0}, 'local').top;
+  return top >= scroll.top && top < scroll.top + scroll.clientHeight;
+}"""
+
+
+def test_syntax_error_is_marked_in_the_editor(tab: Tab) -> None:
+    """A broken query typed into the editor and run: the message names the line and column in words, the token
+    there is marked with a gutter marker beside it, editing clears the mark; a mistake far down a long query is
+    scrolled into view, and a query that stops too early gets a mark where it stops."""
+    page = tab.page
+    tab.open("/query", wait_for=EDITOR)
+    page.click(".CodeMirror")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    for line in ("SELECT ?case ?date WHERE {", "?case imr:caseNumber ?n .",
+                 "OPTINAL { ?case imr:decisionDate ?date }", "}"):
+        page.keyboard.type(line)
+        page.keyboard.press("Enter")
+    lines = page.evaluate(GET_EDITOR_TEXT).splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "OPTINAL" in text)
+    column = lines[line - 1].index("OPTINAL") + 1
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#error-box", state="visible")
+    message = page.locator("#error-box").inner_text()
+    assert f"Line {line}, column {column}: unexpected 'OPTINAL' (did you mean OPTIONAL?)" in message
+    assert "[_]" not in message and "[a-zA-Z" not in message and "error at" not in message
+    assert f"line {line}, column {column}" in page.locator("#status").inner_text()
+    assert page.evaluate(ERROR_MARKS) == [{"type": "range", "line": line - 1, "from": column - 1,
+                                           "to": column - 1 + len("OPTINAL"), "className": "cm-syntax-error"}]
+    assert page.locator(".CodeMirror .cm-syntax-error").inner_text() == "OPTINAL"
+    assert page.evaluate("(line) => Object.keys(document.querySelector('.CodeMirror').CodeMirror"
+                         ".lineInfo(line).gutterMarkers || {})", line - 1) == ["error-gutter"]
+    assert page.locator(".CodeMirror .error-marker").count() == 1
+    tab.shot("workbench-syntax-error.png")
+
+    page.keyboard.type("x")  # the cursor was put at the mistake: any edit clears the mark
+    assert page.evaluate(ERROR_MARKS) == []
+    assert page.locator(".CodeMirror .error-marker").count() == 0
+
+    long = "".join(f"# line {n}\n" for n in range(1, 60)) + "SELECT * WHERE { ?s ?p ?o . % }\n"
+    page.evaluate(SET_EDITOR_TEXT, long)
+    page.evaluate("() => document.querySelector('.CodeMirror').CodeMirror.scrollTo(0, 0)")
+    assert not page.evaluate(LINE_IN_VIEW, 59)
+    page.click("#run-button")
+    page.wait_for_function("() => document.getElementById('error-box').textContent.includes('Line 60, column 29')")
+    assert page.evaluate(ERROR_MARKS)[0]["line"] == 59
+    assert page.evaluate(LINE_IN_VIEW, 59)
+
+    page.evaluate(SET_EDITOR_TEXT, "SELECT ?s WHERE {\n  ?s ?p ?o .")
+    page.click("#run-button")
+    page.wait_for_function("() => document.getElementById('error-box').textContent.includes('Line 2, column 13')")
+    assert page.evaluate(ERROR_MARKS) == [{"type": "bookmark", "line": 1, "from": 12, "to": 12, "className": ""}]
+    assert page.locator(".CodeMirror .cm-error-caret").count() == 1
+    tab.assert_stayed_local()
+
+
 def test_paging_construct_and_copy_link(tab: Tab) -> None:
     """More rows than a page: the pager turns pages. CONSTRUCT shows Turtle. Copy link gives the query's URL."""
     page = tab.page
@@ -183,4 +257,12 @@ def test_works_without_the_libraries(tab: Tab) -> None:
     wait_for_rows(tab)
     assert page.locator("#row-count").inner_text() == rows_text(len(expected))
     assert not page.locator("#chart-box").is_visible()
+    # a syntax error selects the token at fault in the text box
+    broken = "SELECT * WHERE {\n  ?s ?p ?o . % }"
+    page.fill("#query-text", broken)
+    page.press("#query-text", "Control+Enter")
+    page.wait_for_function("() => document.getElementById('error-box').textContent.includes('Line 2, column 14')")
+    selected = page.evaluate("() => { const box = document.getElementById('query-text');"
+                             " return [box.selectionStart, box.selectionEnd]; }")
+    assert selected == [broken.index("%"), broken.index("%") + 1]
     tab.assert_stayed_local()

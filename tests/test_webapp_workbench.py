@@ -57,8 +57,8 @@ def node_modules_installed() -> None:
 
 
 def test_page_renders(client: FlaskClient, page: str) -> None:
-    """/ and /query give the workbench: editor, run button, result containers, nav links."""
-    assert client.get("/").get_data(as_text=True) == page
+    """/query gives the workbench (one click from the home page): editor, run button, result containers."""
+    assert 'href="/query"' in client.get("/").get_data(as_text=True)
     for needle in ('id="editor"', 'id="query-text"', 'id="run-button"', 'id="result-table"', 'id="error-box"',
                    'id="result-chart"', 'id="graph-view"', 'id="download-csv"', 'id="copy-link"'):
         assert needle in page, needle
@@ -91,15 +91,21 @@ def test_page_lists_every_example_escaped(page: str) -> None:
         assert "<https://" not in page
 
 
-def test_editor_is_prefilled_with_the_prefixes(page: str) -> None:
-    """The editor holds one PREFIX line per project prefix, then a query."""
+def test_editor_starts_short_with_the_prefixes_beside_it(client: FlaskClient, page: str) -> None:
+    """The editor holds a short query saying the prefixes are predeclared (no PREFIX block); a collapsible hint
+    beside it lists every prefix with its IRI; the default query runs as it is."""
     textarea = re.search(r'<textarea id="query-text"[^>]*>(.*?)</textarea>', page, re.DOTALL)
     assert textarea
     text = html.unescape(textarea.group(1))
-    for prefix, iri in PREFIXES.items():
-        assert re.search(rf"^PREFIX {re.escape(prefix)}:\s+<{re.escape(iri)}>$", text, re.MULTILINE), prefix
-    assert "SELECT" in text
+    assert not re.search(r"^\s*PREFIX", text, re.MULTILINE | re.IGNORECASE) and len(text.splitlines()) <= 8
+    assert text.startswith("#") and "predeclared" in text.splitlines()[0]
     assert 'data-autorun="false"' in page
+    hint = re.search(r'<details class="prefix-hint" id="prefix-hint">(.*?)</details>', page, re.DOTALL)
+    assert hint
+    for prefix, iri in PREFIXES.items():
+        assert re.search(rf"<dt>{re.escape(prefix)}:</dt><dd><code>{re.escape(iri)}</code></dd>", hint.group(1)), prefix
+    ran = client.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
+    assert ran.status_code == 200 and ran.get_json()["results"]["bindings"]
 
 
 def test_query_and_example_in_the_url(client: FlaskClient) -> None:

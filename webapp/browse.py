@@ -115,19 +115,6 @@ def resource() -> BaseResponse:
     return _resource_page(iri, fmt)
 
 
-@bp.get("/cases")
-def cases() -> BaseResponse:
-    """Find a case by (part of) its number; an exact match goes straight to the case."""
-    query = request.args.get("q", "").strip()
-    found = lookups.find_cases(query)
-    exact = [iri for iri, number in found if number.upper() == query.upper()]
-    if query and len(exact) == 1:
-        return redirect(lookups.app_path(exact[0]), code=303)
-    valid = bool(re.fullmatch(r"[A-Za-z0-9-]{0,40}", query))
-    return _html("browse/cases.html", query=query, valid=valid,
-                 found=[(lookups.app_path(i), n) for i, n in found])
-
-
 # ---- dispatch and negotiation ----------------------------------------------------------------------------
 
 def _negotiate() -> str:

@@ -26,14 +26,15 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 def execute(store: Any, request: Request) -> Answer:
     """Run the request on the store the worker opened (a pyoxigraph store, or a :class:`kg.remote_store.RemoteStore`
-    taking the same calls); SELECT/ASK answers are serialised here, graphs with pyoxigraph."""
+    taking the same calls), with the project's prefixes predeclared for queries and updates; SELECT/ASK answers
+    are serialised here, graphs with pyoxigraph."""
     if request.kind == "update":
-        store.update(request.text, base_iri=request.base_iri)
+        store.update(request.text, base_iri=request.base_iri, **predeclared(store))
         return Answer(b"", "text/plain", "update")
     if request.kind == "load":
         store.update(graph_update(request.replace, request.add))
         return Answer(b"", "text/plain", "update")
-    options: dict[str, Any] = {"base_iri": request.base_iri}
+    options: dict[str, Any] = {"base_iri": request.base_iri, **predeclared(store)}
     if request.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
     elif request.union_default_graph and not request.named_graphs:
@@ -48,6 +49,12 @@ def execute(store: Any, request: Request) -> Answer:
     if isinstance(result, ox.QuerySolutions):
         return _select(result, request.result_format or "json", request.max_rows)
     return _graph(result, request.result_format or "turtle", request.max_rows)
+
+
+def predeclared(store: Any) -> dict[str, Any]:
+    """The keyword that predeclares the project's prefixes for a query or update on ``store``: pyoxigraph takes
+    them as an argument; a :class:`kg.remote_store.RemoteStore` always sends them itself, as a prologue."""
+    return {"prefixes": PREFIXES} if isinstance(store, ox.Store) else {}
 
 
 def _select(solutions: ox.QuerySolutions, fmt: str, max_rows: int) -> Answer:

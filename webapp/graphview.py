@@ -28,8 +28,7 @@ LAYOUT_SCRIPTS: tuple[tuple[str, str], ...] = (
     ("cose-base/cose-base.js", "cose-base"),
     ("cytoscape-fcose/cytoscape-fcose.js", "cytoscape-fcose"),
 )
-# Served under /vendor/ like the other libraries: they join its allow-list.
-VENDOR_FILES.update(LAYOUT_SCRIPTS)
+assert all(name in VENDOR_FILES for name, _ in LAYOUT_SCRIPTS)  # served under /vendor/ like the other libraries
 LAYOUT_FILES = tuple(name for name, _ in LAYOUT_SCRIPTS)
 #: An absolute IRI with none of the characters SPARQL forbids inside <...> (so it is safe to put there).
 IRI_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x20]+")

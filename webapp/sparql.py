@@ -2,18 +2,23 @@
 
 Queries run in killable worker processes with a time limit and a row limit; SERVICE and LOAD are
 refused before anything runs; FROM / FROM NAMED and the dataset parameters only select graphs that
-are in the store. Updates are refused (403) unless the server was given an update token and the
-request carries it as a bearer token.
+are in the store. The project's prefixes (kg.namespaces.PREFIXES) are predeclared for queries and updates.
+A text that is not valid SPARQL gets a 400 naming the line, column and token where it went wrong
+(kg.sparql_errors). Updates are refused (403, with what to do) unless the server was given an update token
+and the request carries it as a bearer token.
 """
 from __future__ import annotations
 
 import hmac
+from typing import NoReturn
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, abort, current_app, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from kg.rdf.formats import RDF_FORMATS, accepted
+from kg.sparql_errors import explain
+from webapp.errors import BadRequestAt
 from webapp.execute import GRAPH_FORMATS, SELECT_TYPES
 from webapp.guards import (forbidden_keywords, looks_like_update, names_dataset, names_update_dataset, query_form,
                            with_using)
@@ -35,6 +40,10 @@ GRAPH_ACCEPT = accepted(GRAPH_FORMATS, also={"turtle": ["application/x-turtle"],
 _DOWNLOAD_SUFFIX = {**{k: k for k in SELECT_TYPES}, **{k: RDF_FORMATS[k].suffix[1:] for k in GRAPH_FORMATS}}
 #: The formats the service description is served in; the first is the default.
 _DESCRIPTION_FORMATS = ("turtle", "jsonld", "rdfxml", "ntriples")
+#: What a read-only server says to an update.
+READ_ONLY = ("This server was started read-only: it does not accept SPARQL updates. To change the data, start "
+             "it with an update token (kg serve --update-token SECRET, or the KG_UPDATE_TOKEN setting) and send "
+             "each update with the header 'Authorization: Bearer SECRET'.")
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"], strict_slashes=False)
@@ -89,14 +98,16 @@ def _query(text: str, params: dict[str, list[str]]) -> Response:
     if len(text) > config["MAX_QUERY_CHARS"]:
         abort(413, f"The query is longer than the {config['MAX_QUERY_CHARS']} character limit.")
     if looks_like_update(text):
-        abort(400, "This is an update, not a query: send it as 'update' (updates are off on this server).")
+        advice = "" if config["UPDATE_TOKEN"] else " " + READ_ONLY
+        abort(400, "This is an update, not a query: send it as 'update' (a field of a POST form, or an "
+                   f"application/sparql-update body).{advice}")
     refused = forbidden_keywords(text)
     if refused:
         abort(403, f"{' and '.join(refused)} is not allowed here: this endpoint never fetches data from other "
                    "servers or files.")
     form = query_form(text)
     if form is None:
-        abort(400, "The query is not valid SPARQL: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
+        _not_valid(text, None, "query")
     fmt = _result_format(form, params)
     sparql_request = Request(
         kind="query", text=text, result_format=fmt,
@@ -142,15 +153,16 @@ def _run(sparql_request: Request):  # type: ignore[no-untyped-def]
     except QueryTimeout as error:
         abort(503, str(error))
     except QueryFailed as error:
-        abort(400, _plain(str(error)))
+        kind, _, rest = str(error).partition(": ")
+        if kind.endswith("SyntaxError"):  # pyoxigraph's, or a remote store's RemoteSyntaxError
+            _not_valid(sparql_request.text, rest, "update" if sparql_request.kind == "update" else "query")
+        abort(400, rest or str(error))  # a worker's error in words, without the exception's class name
 
 
-def _plain(message: str) -> str:
-    """A worker's error in words: drop the exception class name pyoxigraph prefixes."""
-    kind, _, rest = message.partition(": ")
-    if kind == "SyntaxError":
-        return f"The query is not valid SPARQL: {rest}"
-    return rest or message
+def _not_valid(text: str, error: object, kind: str) -> NoReturn:
+    """Answer 400 saying where ``text`` is not valid SPARQL (the JSON answer also has line, column and token)."""
+    problem = explain(text, None if error is None else str(error), kind=kind)
+    raise BadRequestAt(problem.report(kind), problem.as_json())
 
 
 def _update(text: str, params: dict[str, list[str]]) -> Response:
@@ -161,11 +173,17 @@ def _update(text: str, params: dict[str, list[str]]) -> Response:
     try:
         parseUpdate(text)
     except Exception as error:  # rdflib raises pyparsing exceptions
-        abort(400, f"The update is not valid SPARQL Update: {error}")
+        _not_valid(text, error, "update")
     token = current_app.config["UPDATE_TOKEN"]
     given = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(token, given):
-        abort(403, "Updates are not allowed on this endpoint." if not token else "The update token is wrong.")
+    if not token:
+        abort(403, READ_ONLY)
+    if not given:
+        abort(403, "This update carries no update token: send the token the server was started with in the "
+                   "header 'Authorization: Bearer TOKEN'.")
+    if not hmac.compare_digest(token, given):
+        abort(403, "The update token is wrong: send the token the server was started with in the header "
+                   "'Authorization: Bearer TOKEN'.")
     using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
     if (using or using_named) and names_update_dataset(text):
         abort(400, "Give the update's dataset either in the request (using-graph-uri) or in the update (USING/WITH), "

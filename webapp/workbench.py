@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 from kg.examples import example_queries
-from kg.namespaces import PREFIXES, sparql_prologue
+from kg.namespaces import PREFIXES
 
 bp = Blueprint("workbench", __name__)
 
@@ -28,6 +28,10 @@ VENDOR_FILES: dict[str, str] = {
     "codemirror/addon/edit/matchbrackets.js": "codemirror",
     "chart.js/dist/chart.umd.js": "chart.js",
     "cytoscape/dist/cytoscape.min.js": "cytoscape",
+    # the fCoSE layout extension of Cytoscape.js and what it is built on (webapp.graphview.LAYOUT_SCRIPTS)
+    "layout-base/layout-base.js": "layout-base",
+    "cose-base/cose-base.js": "cose-base",
+    "cytoscape-fcose/cytoscape-fcose.js": "cytoscape-fcose",
 }
 
 #: The vendored files the workbench page itself needs; without them it shows how to install them.
@@ -42,26 +46,21 @@ WORKBENCH_VENDOR_FILES = (
 #: A year: the URLs carry the package version, so a new version is a new URL.
 VENDOR_MAX_AGE_S = 365 * 24 * 3600
 
-DEFAULT_QUERY_BODY = """\
+#: What the editor holds on a plain visit: a short query, since /sparql predeclares the project's prefixes.
+DEFAULT_QUERY = """\
+# The project's prefixes (imr:, case:, skos:, ...) are predeclared: no PREFIX lines are needed.
 # The twenty most used classes of the graph, with how many resources each has.
 SELECT ?class (COUNT(?resource) AS ?resources)
-WHERE {
-  GRAPH ?g { ?resource a ?class . }
-}
+WHERE { GRAPH ?g { ?resource a ?class } }
 GROUP BY ?class
 ORDER BY DESC(?resources)
 LIMIT 20
 """
 
 
-def prefix_lines() -> str:
-    """The project's prefixes as SPARQL PREFIX declarations, one a line."""
-    return sparql_prologue(aligned=True)
-
-
 def default_query() -> str:
-    """What the editor holds on a plain visit: every prefix, then a simple query."""
-    return prefix_lines() + "\n" + DEFAULT_QUERY_BODY
+    """What the editor holds on a plain visit (the predeclared prefixes are listed beside the editor)."""
+    return DEFAULT_QUERY
 
 
 def vendor_ready(files: tuple[str, ...] = WORKBENCH_VENDOR_FILES) -> bool:
@@ -84,7 +83,6 @@ def vendor_url(filename: str) -> str:
     return url_for("workbench.vendor", filename=filename, v=_package_version(str(NODE_MODULES), VENDOR_FILES[filename]))
 
 
-@bp.get("/")
 @bp.get("/query")
 def query_page() -> str:
     """The workbench. ``?query=`` pre-fills (and runs) a query; ``?example=NAME`` loads an example."""
@@ -107,6 +105,7 @@ def query_page() -> str:
         page_size=int(current_app.config["PAGE_SIZE"]),
         max_rows=int(current_app.config["MAX_ROWS"]),
         vendor_ok=vendor_ready(),
+        prefixes=PREFIXES,
     )
 
 

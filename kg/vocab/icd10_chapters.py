@@ -33,4 +33,22 @@ def chapter_of(code: str) -> str | None:
     return chapter if first <= category <= last else None
 
 
-__all__ = ["chapter_of"]
+#: Each chapter's title, as the code set gives it.
+TITLES: dict[str, str] = {
+    "1": "Certain infectious and parasitic diseases", "2": "Neoplasms",
+    "3": "Diseases of the blood and blood-forming organs and certain disorders involving the immune mechanism",
+    "4": "Endocrine, nutritional and metabolic diseases", "5": "Mental, Behavioral and Neurodevelopmental disorders",
+    "6": "Diseases of the nervous system", "7": "Diseases of the eye and adnexa",
+    "8": "Diseases of the ear and mastoid process", "9": "Diseases of the circulatory system",
+    "10": "Diseases of the respiratory system", "11": "Diseases of the digestive system",
+    "12": "Diseases of the skin and subcutaneous tissue",
+    "13": "Diseases of the musculoskeletal system and connective tissue", "14": "Diseases of the genitourinary system",
+    "15": "Pregnancy, childbirth and the puerperium", "16": "Certain conditions originating in the perinatal period",
+    "17": "Congenital malformations, deformations and chromosomal abnormalities",
+    "18": "Symptoms, signs and abnormal clinical and laboratory findings, not elsewhere classified",
+    "19": "Injury, poisoning and certain other consequences of external causes", "20": "External causes of morbidity",
+    "21": "Factors influencing health status and contact with health services", "22": "Codes for special purposes",
+}
+
+
+__all__ = ["TITLES", "chapter_of"]

@@ -26,10 +26,10 @@
       lineNumbers: true,
       matchBrackets: true,
       indentUnit: 2,
+      gutters: ['CodeMirror-linenumbers', 'error-gutter'],
       extraKeys: { 'Ctrl-Enter': () => run(), 'Cmd-Enter': () => run() },
     });
-    // Show the query itself rather than the long PREFIX block above it.
-    editor.setCursor(editor.lineCount() - 1, 0);
+    editor.on('change', () => clearErrorMark());
   } else {
     textarea.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); run(); }
@@ -67,19 +67,78 @@
     return { href: endpoint + '?' + new URLSearchParams({ query: query, format: format }).toString(), label, filename };
   }
 
-  /* The server's message in words: the JSON {"error"} body, else its text. */
-  async function errorMessage(response) {
+  /* The server's error: {message} in words (the JSON {"error"} body, else its text), with {line, column, token}
+   * when it says where the query is not valid SPARQL. */
+  async function serverError(response) {
     const type = response.headers.get('Content-Type') || '';
     const body = await response.text();
+    let message = '';
+    let data = null;
     if (type.includes('json')) {
-      try { const data = JSON.parse(body); if (data && data.error) return String(data.error); } catch (e) { /* not JSON after all */ }
+      try { data = JSON.parse(body); if (data && data.error) message = String(data.error); } catch (e) { /* not JSON after all */ }
     }
-    if (type.includes('html')) { // an HTML error page: keep its words only
-      const text = new DOMParser().parseFromString(body, 'text/html').body.textContent.trim().replace(/\s+/g, ' ');
-      if (text) return text;
+    if (!message && type.includes('html')) { // an HTML error page: keep its words only
+      message = new DOMParser().parseFromString(body, 'text/html').body.textContent.trim().replace(/\s+/g, ' ');
     }
-    if (body.trim() && body.length < 2000) return body.trim();
-    return 'The server answered ' + response.status + ' ' + response.statusText + '.';
+    if (!message && body.trim() && body.length < 2000) message = body.trim();
+    if (!message) message = 'The server answered ' + response.status + ' ' + response.statusText + '.';
+    const place = /\bLine (\d+), column (\d+):/.exec(message);
+    const line = data && Number.isInteger(data.line) ? data.line : (place ? Number(place[1]) : 0);
+    const column = data && Number.isInteger(data.column) ? data.column : (place ? Number(place[2]) : 0);
+    return { message, line, column, token: data && typeof data.token === 'string' ? data.token : '' };
+  }
+
+  /* ---- Where the query is not valid: the token marked, a marker in the gutter, the line scrolled into view ---- */
+  let errorMarks = []; // CodeMirror text marks and bookmarks
+  let errorLine = null; // the line handle carrying the error background
+
+  function clearErrorMark() {
+    if (!editor) return;
+    errorMarks.forEach((mark) => mark.clear());
+    errorMarks = [];
+    editor.clearGutter('error-gutter');
+    if (errorLine) editor.removeLineClass(errorLine, 'background', 'cm-error-line');
+    errorLine = null;
+  }
+
+  /* The server counts columns in characters; the editor in UTF-16 code units. */
+  function editorColumn(lineText, column) {
+    return Array.from(lineText).slice(0, Math.max(0, column - 1)).join('').length;
+  }
+
+  function markError(problem) {
+    if (!problem.line) return;
+    if (!editor) { // the plain text box: select the token
+      const lines = textarea.value.split('\n');
+      const index = Math.min(problem.line, lines.length) - 1;
+      let offset = 0;
+      for (let i = 0; i < index; i += 1) offset += lines[i].length + 1;
+      offset += editorColumn(lines[index], problem.column);
+      textarea.focus();
+      textarea.setSelectionRange(offset, offset + Math.max(1, problem.token.length));
+      return;
+    }
+    clearErrorMark();
+    const line = Math.min(problem.line, editor.lineCount()) - 1;
+    const lineText = editor.getLine(line);
+    const ch = Math.min(editorColumn(lineText, problem.column), lineText.length);
+    const end = Math.min(ch + problem.token.length, lineText.length);
+    if (end > ch) {
+      errorMarks.push(editor.markText({ line, ch }, { line, ch: end }, { className: 'cm-syntax-error', title: problem.message }));
+    } else { // the end of the query, or an empty line: a caret where the query stops
+      const caret = document.createElement('span');
+      caret.className = 'cm-error-caret';
+      caret.title = problem.message;
+      errorMarks.push(editor.setBookmark({ line, ch }, { widget: caret }));
+    }
+    const marker = document.createElement('span');
+    marker.className = 'error-marker';
+    marker.textContent = '●';
+    marker.title = problem.message;
+    editor.setGutterMarker(line, 'error-gutter', marker);
+    errorLine = editor.addLineClass(line, 'background', 'cm-error-line');
+    editor.setCursor({ line, ch });
+    editor.scrollIntoView({ line, ch }, 60);
   }
 
   /* ---- Running a query ---- */
@@ -89,6 +148,7 @@
   async function run() {
     const query = getQuery();
     if (!query.trim()) { results.showError('Write a query first.'); return; }
+    clearErrorMark();
     if (editor) editor.save();
     history.replaceState(null, '', '/query?' + new URLSearchParams({ query: query }).toString());
     if (running) running.abort();
@@ -110,8 +170,14 @@
         signal: controller.signal,
       });
       if (!response.ok) {
-        results.showError(await errorMessage(response));
-        status('The query failed (HTTP ' + response.status + ').');
+        const problem = await serverError(response);
+        results.showError(problem.message);
+        if (problem.line) {
+          markError(problem);
+          status('The query is not valid SPARQL: see line ' + problem.line + ', column ' + problem.column + '.');
+        } else {
+          status('The query failed (HTTP ' + response.status + ').');
+        }
         return;
       }
       const truncatedHeader = response.headers.get('X-SPARQL-Truncated') === 'true';

@@ -1,0 +1,49 @@
+"""The home page's figures agree with the letters, month by month and concept by concept."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from kg import extract_files
+from kg.home import overview
+from tests.conftest import DATA_DIR
+
+
+@pytest.fixture(scope="module")
+def records():
+    """Every bundled letter's record."""
+    return list(extract_files([DATA_DIR]))
+
+
+def test_totals_months_and_tops_match_the_records(built_store, records) -> None:
+    """Letters, decided and overturned items, every month from the first to the last (months without a decision
+    as gaps), and the most frequent treatments and categories are the records' own."""
+    seen = overview(built_store.select)
+    decided = [(r, i) for r in records for i in r.items if i.decision]
+    assert seen.letters == len(records) == 14
+    assert (seen.items.items, seen.items.overturned) == (len(decided), sum(i.decision == "Overturned" for _, i in decided))
+    by_month = Counter(r.decision_date[:7] for r, _ in decided)
+    assert (seen.first_month, seen.last_month) == (min(by_month), max(by_month))
+    assert {m: r.items for m, r in seen.months if r} == dict(by_month)
+    gaps = [m for m, r in seen.months if r is None]
+    assert gaps and not set(gaps) & set(by_month)
+    assert len(seen.months) == len(by_month) + len(gaps)
+    categories = Counter(i.category for _, i in decided)
+    top = {label: r.items for _, label, r in seen.tops["category"]}
+    assert len(top) == min(10, len(categories)) and all(categories[label] == n for label, n in top.items())
+    assert min(top.values()) >= max((n for c, n in categories.items() if c not in top), default=0)
+    low, high = seen.items.interval or (0, 0)
+    assert low < seen.items.share < high  # type: ignore[operator]
+    assert seen.severities == {"Warning": 2} and seen.rejected == 0
+
+
+def test_the_page_links_every_number_to_its_items(client) -> None:
+    """The home page shows the totals, links them to the finder, and keeps the workbench a click away."""
+    html = client.get("/").get_data(as_text=True)
+    assert "California IMR decisions at a glance" in html
+    assert 'href="/cases?outcome=overturned"' in html and 'href="/query"' in html
+    assert 'href="/cases?treatment=' in html and "&amp;outcome=overturned" in html
+    assert 'href="/cases?from=2015-11-01&amp;to=2015-11-30"' in html
+    data = client.get("/home.json").get_json()
+    assert data["letters"] == 14 and data["months"][0]["url"].startswith("/cases?from=")
