@@ -379,3 +379,45 @@ def plain_row(row: Mapping[str, Any]) -> dict[str, str]:
 
 __all__ = ["CSV_COLUMNS", "FACETS", "Found", "SORTS", "Selection", "SelectionError", "facet_counts", "find",
            "parse_selection", "plain_row", "rows", "value_id", "value_label"]
+
+
+def concept_selection(iri: str, page: int = 1, per_page: int = 25) -> Selection | None:
+    """The selection of the items a concept page lists: those requesting a treatment (or a narrower one), in a
+    category, for a body region (or a part of it), on a side, with an outcome, citing a guideline or chapter,
+    reviewed by a specialty, or whose case has a diagnosis under an ICD-10-CM code, block or chapter. None for
+    a concept no facet is about."""
+    from kg.vocab import concept_of, vocabulary
+
+    icd = f"{BASE}vocab/icd10cm/"
+    if iri.startswith(icd):
+        name = iri[len(icd):]
+        if name.startswith("chapter-"):
+            facet, values = "icd-chapter", (name[len("chapter-"):],)
+        elif "-" in name:
+            facet, values = "icd-block", (name,)
+        else:
+            facet, values = "icd", (name,)
+        return Selection(facets=((facet, values),), page=page, per_page=per_page)
+    concept = concept_of(iri)
+    if concept is None:
+        return None
+    facet = {"treatment": "treatment", "category": "category", "body-region": "region", "laterality": "side",
+             "outcome": "outcome", "specialty": "specialty"}.get(concept.scheme)
+    if concept.scheme == "guideline":
+        facet = "chapter" if concept.broader else "guideline"
+    if facet is None:
+        return None
+    values = [concept.id]
+    if concept.scheme == "treatment":  # a treatment takes in the narrower ones
+        scheme = vocabulary("treatment")
+        values += [c.id for c in scheme.concepts if concept.id in {a.id for a in scheme.ancestors(c.id)}]
+    return Selection(facets=((facet, tuple(dict.fromkeys(values))),), page=page, per_page=per_page)
+
+
+def by_year(index: ItemIndex, selection: Selection) -> list[tuple[int, int, int]]:
+    """(decision year, decided items, overturned) of the selected items, year by year."""
+    where, params = _conditions(selection)
+    return [(int(year), int(items), int(overturned)) for year, items, overturned in index.db.execute(
+        "SELECT i.year, COUNT(*), SUM(i.outcome = ?) FROM items i JOIN letters l ON l.letter = i.letter "
+        f"WHERE {where} AND i.year IS NOT NULL AND i.outcome != '' GROUP BY i.year ORDER BY i.year",
+        [_outcome("overturned"), *params])]

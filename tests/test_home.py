@@ -47,3 +47,23 @@ def test_the_page_links_every_number_to_its_items(client) -> None:
     assert 'href="/cases?from=2015-11-01&amp;to=2015-11-30"' in html
     data = client.get("/home.json").get_json()
     assert data["letters"] == 14 and data["months"][0]["url"].startswith("/cases?from=")
+
+
+def test_concept_pages_count_and_page_their_items(client, built_store) -> None:
+    """A concept page shows its items with the share overturned and a 95% interval, year by year, 25 a page."""
+    import re
+
+    html = client.get("/vocab/icd10cm/chapter-13", headers={"Accept": "text/html"}).get_data(as_text=True)
+    shown = int(re.search(r"<strong>([\d,]+)</strong> disputed item", html).group(1))
+    expected = built_store.select(
+        "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { GRAPH ?g { ?c imr:disputedItem ?i ; imr:diagnosis/imr:icd10Code ?code } "
+        "FILTER(STRSTARTS(STR(?code), 'https://w3id.org/imr-kg/vocab/icd10cm/M')) }")[0]["n"]
+    assert shown == expected > 25
+    assert "95% interval" in html and "By decision year" in html and "Seen most often with it" in html
+    assert html.count('class="muted" href="/case/') == 25 and "Page 1 of 2" in html
+    second = client.get("/vocab/icd10cm/chapter-13?page=2", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert second.count('class="muted" href="/case/') == shown - 25
+    mri = client.get("/vocab/treatment/mri", headers={"Accept": "text/html"}).get_data(as_text=True)
+    requested = built_store.select("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { GRAPH ?g { ?c imr:disputedItem ?i . "
+                                   "?i imr:treatment <https://w3id.org/imr-kg/vocab/treatment/mri> } }")[0]["n"]
+    assert f"<strong>{requested}</strong> disputed item" in mri

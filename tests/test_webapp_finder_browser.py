@@ -85,3 +85,22 @@ def test_home_page_draws_the_months_with_gaps(tab: Tab) -> None:
     assert "outcome=overturned" in page.url  # type: ignore[attr-defined]
     assert 0 < _total(tab) < 39
     tab.assert_stayed_local()
+
+
+def test_a_concept_page_pages_its_items(tab: Tab) -> None:
+    """A concept page with more items than a page holds moves to the next page and back."""
+    page = tab.page
+    tab.open("/vocab/icd10cm/chapter-13", wait_for=".concept-items")
+    first = page.locator(".concept-items tbody tr").count()  # type: ignore[attr-defined]
+    assert first == 25
+    assert "Page 1 of 2" in page.locator(".decisions .pager").inner_text()  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator(".decisions .pager a[rel=next]").click()  # type: ignore[attr-defined]
+    rest = page.locator(".concept-items tbody tr").count()  # type: ignore[attr-defined]
+    shown = int(page.locator(".decision-rate strong").first.inner_text())  # type: ignore[attr-defined]
+    assert rest == shown - 25 > 0
+    tab.shot("concept-page.png")
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator(".decisions .pager a[rel=prev]").click()  # type: ignore[attr-defined]
+    assert page.locator(".concept-items tbody tr").count() == 25  # type: ignore[attr-defined]
+    tab.assert_stayed_local()

@@ -11,18 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from kg import finder
 from kg.namespaces import BASE
 from kg.ontology_doc import ONTOLOGY_FILE, load_ontology_doc, ontology_graph
 from kg.rdf import mint
 from kg.rdf.formats import RDF_FORMATS, accepted, suffixes
 from webapp import lookups
 from webapp.lookups import Graphlet, Node
+from webapp.store import item_index
 from webapp.textmarks import Evidence
 
 bp = Blueprint("browse", __name__)
@@ -305,19 +307,54 @@ def _letter_page(iri: str) -> Response:
                  formats=_formats(lookups.app_path(iri)))
 
 
+def _decisions(iri: str) -> dict[str, Any] | None:
+    """A concept's decisions from the item index: the items (a page of them, ``?page=``), the share overturned
+    with its 95% interval, year by year, and the concepts most often seen with it. None without an index, or
+    for a concept no item is filtered by."""
+    from kg.explorer import wilson_interval
+
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    selection = finder.concept_selection(iri, page=page)
+    if selection is None:
+        return None
+    index = item_index()
+    if index is None:
+        return None
+    with index:
+        found = finder.find(index, selection)
+        years = finder.by_year(index, selection)
+    decided = found.upheld + found.overturned
+    own = selection.facets[0][0]
+    seen_with = {facet: [v for v in values if not v["chosen"]][:6] for facet, values in found.facets.items()
+                 if facet not in (own, "outcome", "year", "priority", "icd") and values}
+    return {"found": found, "decided": decided, "interval": wilson_interval(found.overturned, decided) if decided
+            else None, "years": [(y, n, o, wilson_interval(o, n)) for y, n, o in years], "seen_with": seen_with,
+            "finder": "/cases?" + urlencode(selection.to_args(page=1, per_page=50)), "facets": finder.FACETS,
+            "labels": {v: finder.value_label(f, v) for row in found.rows for f, v in
+                       (("outcome", row["outcome"]), ("category", row["category"]), ("treatment", row["treatment"]))
+                       if v},
+            "page_url": lambda n: f"{request.path}?page={n}"}
+
+
 def _concept_page(iri: str, scheme: str) -> Response:
     triples, graphs = lookups.describe(iri)
     if not triples:
         return _resource_page(iri, "html")
     narrower = lookups.narrower(iri)
+    decisions = _decisions(iri)
     lists = []
     for heading, cls, path in REFERRERS.get(scheme, []):
+        if decisions is not None and cls == "imr:DisputedItem":
+            continue  # the items are listed, counted and paged under "Decisions" instead
         count, rows = lookups.referrers(iri, path, cls)
         lists.append((heading, count, rows))
     outcomes = {r["outcome"]["value"] for _, _, rows in lists for r in rows if "outcome" in r}
     graphlet = _named(triples, set(narrower) | outcomes)
     return _html("browse/concept.html", node=graphlet.node(iri), scheme=scheme, graphlet=graphlet,
-                 narrower=[graphlet.node(n) for n in narrower], lists=lists,
+                 narrower=[graphlet.node(n) for n in narrower], lists=lists, decisions=decisions,
                  graphs=[graphlet.node(g) for g in graphs],
                  case_href=lambda number: lookups.app_path(str(mint.case_iri(mint.case_key(number, None)))),
                  formats=_formats(lookups.app_path(iri)))
