@@ -401,17 +401,17 @@ def concept_selection(iri: str, page: int = 1, per_page: int = 25) -> Selection 
     concept = concept_of(iri)
     if concept is None:
         return None
-    facet = {"treatment": "treatment", "category": "category", "body-region": "region", "laterality": "side",
-             "outcome": "outcome", "specialty": "specialty"}.get(concept.scheme)
+    scheme_facet = {"treatment": "treatment", "category": "category", "body-region": "region", "laterality": "side",
+                    "outcome": "outcome", "specialty": "specialty"}.get(concept.scheme)
     if concept.scheme == "guideline":
-        facet = "chapter" if concept.broader else "guideline"
-    if facet is None:
+        scheme_facet = "chapter" if concept.broader else "guideline"
+    if scheme_facet is None:
         return None
-    values = [concept.id]
+    ids = [concept.id]
     if concept.scheme == "treatment":  # a treatment takes in the narrower ones
-        scheme = vocabulary("treatment")
-        values += [c.id for c in scheme.concepts if concept.id in {a.id for a in scheme.ancestors(c.id)}]
-    return Selection(facets=((facet, tuple(dict.fromkeys(values))),), page=page, per_page=per_page)
+        treatments = vocabulary("treatment")
+        ids += [c.id for c in treatments.concepts if concept.id in {a.id for a in treatments.ancestors(c.id)}]
+    return Selection(facets=((scheme_facet, tuple(dict.fromkeys(ids))),), page=page, per_page=per_page)
 
 
 def by_year(index: ItemIndex, selection: Selection) -> list[tuple[int, int, int]]:

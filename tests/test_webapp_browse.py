@@ -237,7 +237,8 @@ def test_treatment_page_lists_the_items_requesting_it(client: FlaskClient) -> No
     body = page(client, "/vocab/treatment/massage-therapy")
     for needle in ("massage therapy", "therapeutic massage", 'href="/vocab/treatment/manual-therapy"',
                    'href="/vocab/category/physical-medicine"', 'href="/case/CM14-0166055/item/1"',
-                   'href="/case/CM14-0166055"', "badge-upheld", "Disputed items requesting it", 'href="/vocab/treatment/"'):
+                   'href="/case/CM14-0166055"', "<td>Upheld</td>", "Decisions", "disputed item",
+                   'href="/vocab/treatment/"'):
         assert needle in body, needle
     drug = page(client, "/vocab/treatment/hydrocodone-acetaminophen")
     assert "Norco" in drug and "Brand names" in drug and 'href="/vocab/treatment/opioid"' in drug
@@ -262,7 +263,7 @@ def test_other_concept_pages(client: FlaskClient) -> None:
     upheld = page(client, "/vocab/outcome/upheld")
     items = count_rows(client, f"SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {{ GRAPH ?g {{ ?i <{IMR.outcome}> "
                                f"<{BASE}vocab/outcome/upheld> }} }}")
-    assert f"{items} in the graph" in upheld
+    assert f"<strong>{items}</strong> disputed items" in upheld
     assert 'href="/case/CM14-0166055/item/1"' in page(client, "/vocab/guideline/mtus-chronic-pain")
 
 
