@@ -217,13 +217,14 @@ def synth_command(count: int, out_dir: Path, seed: int, gold: bool, formats: str
 
 def _register() -> None:
     from kg.cli_analytics import graph
-    from kg.cli_search import search
+    from kg.cli_search import search, similar
     from kg.cli_store import COMMANDS
 
     for command in COMMANDS:
         cli.add_command(command)
     cli.add_command(graph)
     cli.add_command(search)
+    cli.add_command(similar)
 
 
 _register()

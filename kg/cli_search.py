@@ -76,6 +76,62 @@ def search(words: tuple[str, ...], store_path: Path, facets: tuple[str, ...], da
     sys.exit(0 if table else 1)
 
 
+@click.command()
+@click.argument("words", nargs=-1)
+@store_option
+@click.option("--item", "item", metavar="IRI|CASE/N", help="A stored item instead of words: its IRI, or the case "
+              "number and item number (CM14-0166055/1).")
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def similar(words: tuple[str, ...], store_path: Path, item: str | None, top: int, fmt: str) -> None:
+    """The earlier decisions most like a request (in words) or a stored item, why, and how they went.
+
+    Example:
+
+        kg similar lumbar MRI, MTUS low back, M54.5 --store data/
+        kg similar --item CM14-0166055/1 --store data/
+    """
+    from dataclasses import asdict
+
+    from kg.item_index import FILE_NAME, ItemIndex
+    from kg.rdf import mint
+    from kg.similar import probe_of_item, probe_of_text
+    from kg.similar import similar as find_similar
+
+    if bool(item) == bool(words):
+        raise click.UsageError("give the request in words, or --item, but not both")
+    path = Path(store_path) / FILE_NAME
+    if not path.is_file():
+        raise click.ClickException(f"{store_path}: no item index here (build the store with kg build first)")
+    with ItemIndex(path, read_only=True) as index:
+        if item:
+            iri = item
+            if not item.startswith("http"):
+                number, _, n = item.partition("/")
+                iri = str(mint.part_iri(mint.case_iri(mint.case_key(number, None)), "item", n or "1"))
+            probe = probe_of_item(index, iri)
+            if probe is None:
+                raise click.ClickException(f"no disputed item {iri} in {store_path}")
+        else:
+            probe = probe_of_text(" ".join(words))
+        found = find_similar(index, probe, top)
+    if fmt == "json":
+        click.echo(json.dumps({"overturned": found.overturned, "matches": [asdict(m) for m in found.matches]},
+                              indent=1, ensure_ascii=False))
+    else:
+        if found.matches:
+            low, high = found.interval or (0.0, 0.0)
+            click.echo(f"{found.overturned} of {len(found.matches)} similar decisions overturned "
+                       f"(95% interval {100 * low:.0f}-{100 * high:.0f}%)", err=True)
+        for m in found.matches:
+            click.echo(f"{m.case_number}  {m.decision_date}  {m.outcome.rsplit('/', 1)[-1]:<10}  {m.request}  "
+                       f"(score {m.score})")
+            click.echo(f"    why: {'; '.join(m.reasons)}")
+            for sentence in m.deciding:
+                click.echo(f"    > {sentence}")
+    sys.exit(0 if found.matches else 1)
+
+
 def _facets() -> tuple[str, ...]:
     from kg.finder import FACETS
 
@@ -101,4 +157,4 @@ def _write(table: list[dict[str, Any]], fmt: str, items: int, cases: int) -> Non
             click.echo(f"    {row['snippet']}")
 
 
-__all__ = ["search"]
+__all__ = ["search", "similar"]

@@ -17,10 +17,15 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import KGError
-from kg.namespaces import GRAPH, VOCAB, sparql_prologue
+from kg.namespaces import GRAPH, ICD10CM, VOCAB, sparql_prologue
+from kg.vocab.icd10_blocks import block_of, block_title
+from kg.vocab.icd10_chapters import TITLES as CHAPTER_TITLES
+from kg.vocab.icd10_chapters import chapter_of
 
 if TYPE_CHECKING:
     from kg.item_index import ItemIndex
@@ -34,7 +39,7 @@ OVERTURNED = f"{VOCAB}outcome/overturned"
 NONE_IRI = "urn:imr-kg:none"
 VOCAB_GRAPH = f"{GRAPH}vocab"
 #: Filter parameter -> the vocabulary scheme its values are local names in.
-SCHEMES = {"region": "body-region", "category": "category", "specialty": "specialty"}
+SCHEMES = {"region": "body-region", "category": "category", "specialty": "specialty", "treatment": "treatment"}
 #: Every query parameter the explorer takes, with what it does (shown on the page and in the JSON).
 PARAMETERS = {
     "level": "Detail of the left column: guideline (default), chapter (the cited chapter, or the topic when no "
@@ -43,10 +48,21 @@ PARAMETERS = {
     "category": "Treatment category of the item (pharmaceuticals, imaging, ...). Repeatable; any matches.",
     "specialty": "Specialty of the expert reviewer (pain-medicine, ...). Repeatable; any matches.",
     "year": "Year of the decision date (2015). Repeatable; any matches.",
+    "treatment": "Requested treatment of the item: the treatment concept's name (massage-therapy) or full IRI. A "
+                 "treatment takes in the narrower ones (physical-therapy also keeps aquatic-therapy items). "
+                 "Repeatable; any matches.",
+    "icd": "A diagnosis of the item's case, in ICD-10-CM: a chapter number (13), a block (M50-M54) or a code or its "
+           "beginning (M54.5, or M545: also M54.50 and M54.51). Repeatable; any matches.",
+    "from": "First decision date to include, as YYYY-MM-DD (2015-01-01). One value.",
+    "to": "Last decision date to include, as YYYY-MM-DD (2015-06-30); not before from. One value.",
 }
+#: The filters whose values are lists (every parameter but level, from and to), in the order of the URLs.
+LISTS = ("region", "category", "specialty", "year", "treatment", "icd")
 MAX_VALUES = 100
 _IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\]+')
 _LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_ICD_CODE = re.compile(r"[A-Z]\d[0-9A-Z](\.?[0-9A-Z]{0,4})?")
+_ICD_BLOCK = re.compile(r"[A-Z]\d[0-9A-Z]-[A-Z]\d[0-9A-Z]")
 _PREFIXES = sparql_prologue("imr", "skos")
 _COLUMNS = ("link", "guideline", "detail", "category", "outcome", "items", "overturned", "overturn_rate",
             "wilson_low", "wilson_high", "guideline_iri", "detail_iri", "category_iri", "outcome_iri")
@@ -65,15 +81,33 @@ class Filters:
     category: tuple[str, ...] = ()
     specialty: tuple[str, ...] = ()
     year: tuple[int, ...] = ()
+    treatment: tuple[str, ...] = ()
+    icd: tuple[str, ...] = ()  # chapter numbers ("13"), blocks ("M50-M54") and codes or their beginnings ("M54.5")
+    date_from: str = ""  # YYYY-MM-DD, inclusive; "" for no bound
+    date_to: str = ""
 
     def params(self) -> list[tuple[str, str]]:
         """The filters as (name, value) query parameters, in a stable order (for shareable URLs)."""
         pairs = [("level", self.level)] if self.level != "guideline" else []
-        return pairs + [(name, str(v)) for name in ("region", "category", "specialty", "year") for v in getattr(self, name)]
+        pairs += [(name, str(v)) for name in LISTS for v in getattr(self, name)]
+        return pairs + [(name, value) for name, value in (("from", self.date_from), ("to", self.date_to)) if value]
 
     def iris(self, name: str) -> str:
-        """One IRI-valued filter's concepts as SPARQL IRIs (made of validated names, so nothing can escape)."""
-        return " ".join(f"<{VOCAB}{SCHEMES[name]}/{local}>" for local in getattr(self, name))
+        """One IRI-valued filter's concepts as SPARQL IRIs (made of validated names, so nothing can escape); for
+        treatments, with every narrower treatment."""
+        names = self.treatments() if name == "treatment" else getattr(self, name)
+        return " ".join(f"<{VOCAB}{SCHEMES[name]}/{local}>" for local in names)
+
+    def treatments(self) -> tuple[str, ...]:
+        """The chosen treatments and every treatment below them in the vocabulary (skos:broader), sorted."""
+        return tuple(sorted({n for local in self.treatment for n in (local, *_narrower_treatments().get(local, ()))}))
+
+    def diagnoses(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """The icd values split into (chapters, blocks, code beginnings without their dot)."""
+        chapters = tuple(v for v in self.icd if v.isdigit())
+        blocks = tuple(v for v in self.icd if not v.isdigit() and block_title(v))
+        codes = tuple(v.replace(".", "") for v in self.icd if not v.isdigit() and not block_title(v))
+        return chapters, blocks, codes
 
 
 @dataclass
@@ -149,7 +183,20 @@ def parse_filters(params: Mapping[str, Iterable[str]]) -> Filters:
         raise ExplorerError(f"level must be one of {', '.join(LEVELS)}, got {', '.join(values['level'])!r}")
     names = {name: tuple(sorted({_local_name(name, v) for v in values[name]})) for name in SCHEMES}
     years = tuple(sorted({_year(v) for v in values["year"]}))
-    return Filters(level=(values["level"] or ["guideline"])[0], year=years, **names)
+    icd = tuple(sorted({_icd(v) for v in values["icd"]}, key=_icd_order))
+    dates = {}
+    for name in ("from", "to"):
+        if len(values[name]) > 1:
+            raise ExplorerError(f"{name} takes one date, got {len(values[name])}")
+        dates[name] = _date(name, values[name][0]) if values[name] else ""
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        raise ExplorerError(f"from ({dates['from']}) is after to ({dates['to']}): the date range is empty")
+    return Filters(level=(values["level"] or ["guideline"])[0], year=years, icd=icd, date_from=dates["from"],
+                   date_to=dates["to"], **names)
+
+
+_EXAMPLES = {"region": "cervical-spine", "category": "pharmaceuticals", "specialty": "pain-medicine",
+             "treatment": "massage-therapy"}
 
 
 def _local_name(name: str, value: str) -> str:
@@ -157,8 +204,56 @@ def _local_name(name: str, value: str) -> str:
     local = value[len(base):] if value.startswith(base) else value
     if not _LOCAL.fullmatch(local):
         raise ExplorerError(f"{name} {value!r} is not the name of a {SCHEMES[name]} concept (such as "
-                            f"{'cervical-spine' if name == 'region' else 'pharmaceuticals'}) nor its full IRI")
+                            f"{_EXAMPLES[name]}) nor its full IRI")
     return local
+
+
+def _date(name: str, value: str) -> str:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ExplorerError(f"{name} {value[:40]!r} is not a date: write it as YYYY-MM-DD (2015-06-30)") from None
+
+
+def _icd(value: str) -> str:
+    """An icd value in its one written form: "13", "M50-M54" (or a block of one category, "M96"), "M54.5"."""
+    text = value.upper()
+    if text.isdigit() and len(text) <= 2:
+        if not 1 <= int(text) <= len(CHAPTER_TITLES):
+            raise ExplorerError(f"icd {value!r} is not an ICD-10-CM chapter: chapters are numbered 1 to "
+                                f"{len(CHAPTER_TITLES)}")
+        return str(int(text))
+    if _ICD_BLOCK.fullmatch(text) or (len(text) == 3 and block_title(text)):
+        if not block_title(text):
+            raise ExplorerError(f"icd {value!r} is not an ICD-10-CM block (such as M50-M54)")
+        return text
+    if _ICD_CODE.fullmatch(text):
+        compact = text.replace(".", "")
+        return compact[:3] + ("." + compact[3:] if len(compact) > 3 else "")
+    raise ExplorerError(f"icd {value[:40]!r} is not an ICD-10-CM chapter number (13), block (M50-M54) or code "
+                        "(M54.5)")
+
+
+def _icd_order(value: str) -> tuple[int, int, str]:
+    """Chapters by number, each followed by its blocks and codes in code order."""
+    if value.isdigit():
+        return int(value), 0, ""
+    return int(chapter_of(value) or 99), 1, value
+
+
+@cache
+def _narrower_treatments() -> dict[str, tuple[str, ...]]:
+    """Treatment name -> the names of every treatment below it (the inverse of the vocabulary's ancestors)."""
+    from kg.vocab import vocabulary
+
+    treatments = vocabulary("treatment")
+    below: dict[str, list[str]] = {}
+    for concept in treatments.concepts:
+        for above in treatments.ancestors(concept.id):
+            below.setdefault(above.id, []).append(concept.id)
+    return {name: tuple(sorted(names)) for name, names in below.items()}
 
 
 def _year(value: str) -> int:
@@ -171,7 +266,7 @@ def _items(filters: Filters, detail: bool) -> str:
     """The filtered items with reviewer citations: ``?item ?o ?gl ?cat`` and, with ``detail``, ``?detail`` (chapter
     IRI or topic text as the level prefers, "" for neither) and ``?detailIri`` (the chapter's, or "")."""
     lines = ["?item imr:outcome ?o ; imr:citation ?c .", "?c imr:citationRole imr:IMRReviewer ; imr:guideline ?gl ."]
-    if filters.specialty or filters.year:
+    if filters.specialty or filters.year or filters.icd or filters.date_from or filters.date_to:
         lines.insert(0, "?case imr:disputedItem ?item .")
     if filters.category:
         lines += [f"VALUES ?itemCat {{ {filters.iris('category')} }}", "?item imr:category ?itemCat ."]
@@ -181,8 +276,17 @@ def _items(filters: Filters, detail: bool) -> str:
         lines.append("?item imr:bodyRegion ?itemRegion .")
     if filters.specialty:
         lines += [f"VALUES ?fSpec {{ {filters.iris('specialty')} }}", "?case imr:reviewerSpecialty ?fSpec ."]
+    if filters.treatment:
+        lines += [f"VALUES ?fTreatment {{ {filters.iris('treatment')} }}", "?item imr:treatment ?fTreatment ."]
+    if filters.year or filters.date_from or filters.date_to:
+        lines.append("?case imr:decisionDate ?date .")
     if filters.year:
-        lines += ["?case imr:decisionDate ?date .", f"FILTER(YEAR(?date) IN ({', '.join(map(str, filters.year))}))"]
+        lines.append(f"FILTER(YEAR(?date) IN ({', '.join(map(str, filters.year))}))")
+    if filters.date_from or filters.date_to:  # xsd:date's lexical form, YYYY-MM-DD, sorts as the dates do
+        bounds = [f'STR(?date) {op} "{day}"' for op, day in ((">=", filters.date_from), ("<=", filters.date_to)) if day]
+        lines.append(f"FILTER({' && '.join(bounds)})")
+    if filters.icd:
+        lines.append(_diagnosis_filter(filters))
     binds = [f"BIND(COALESCE(?itemCat, <{NONE_IRI}>) AS ?cat)"]
     if detail:
         if filters.level != "guideline":
@@ -196,6 +300,31 @@ def _items(filters: Filters, detail: bool) -> str:
         after = [f"VALUES ?fRegion {{ {filters.iris('region')} }}",
                  f"GRAPH <{VOCAB_GRAPH}> {{ ?itemRegion skos:broader* ?fRegion }}"]
     return "GRAPH ?g {\n  " + "\n  ".join(lines) + "\n}\n" + "\n".join(after + binds)
+
+
+def _diagnosis_filter(filters: Filters) -> str:
+    """The case has a diagnosis whose ICD-10-CM code is in one of the chapters or blocks, or begins with one of
+    the codes: compared by the code's text as kg.vocab.icd10_chapters.chapter_of and icd10_blocks.block_of read
+    it (its first three characters, upper case), so that the item index's columns give the same answer."""
+    from kg.vocab.icd10_chapters import chapter_ranges
+
+    chapters, blocks, codes = filters.diagnoses()
+    tests = [f'(STRLEN(?fCat) = 3 && ?fCat >= "{first}" && ?fCat <= "{last}")'
+             for first, last, chapter in chapter_ranges() if chapter in chapters]
+    categories = sorted(category for category in _block_categories() if block_of(category) in blocks)
+    tests += [f"?fCat IN ({', '.join(json.dumps(c) for c in categories)})"] if categories else []
+    tests += [f'STRSTARTS(REPLACE(?fCode, "[.]", ""), "{code}")' for code in codes]
+    return (f'FILTER EXISTS {{ ?case imr:diagnosis/imr:icd10Code ?fIri . '
+            f'BIND(UCASE(STRAFTER(STR(?fIri), "{ICD10CM}")) AS ?fCode) BIND(SUBSTR(?fCode, 1, 3) AS ?fCat) '
+            f"FILTER({' || '.join(tests) or 'false'}) }}")
+
+
+@cache
+def _block_categories() -> tuple[str, ...]:
+    """Every three-character category that lies in an ICD-10-CM block."""
+    from kg.vocab.icd10_blocks import categories
+
+    return categories()
 
 
 def _label(var: str, label: str) -> str:
@@ -304,8 +433,12 @@ def refresh_explorer(index: ItemIndex) -> None:
 def index_rows(index: ItemIndex, filters: Filters) -> list[dict[str, Any]]:
     """:func:`build_query`'s rows, counted in the item index and labelled from the vocabularies."""
     iris = {name: [f"{VOCAB}{SCHEMES[name]}/{local}" for local in getattr(filters, name)] for name in SCHEMES}
+    chapters, blocks, codes = filters.diagnoses()
     paths, totals = index.counts(filters.level, region=iris["region"], specialty=iris["specialty"],
-                                 category=iris["category"], year=filters.year)
+                                 category=iris["category"], year=filters.year,
+                                 treatment=[f"{VOCAB}treatment/{local}" for local in filters.treatments()],
+                                 icd_chapter=chapters, icd_block=blocks, icd_code=codes,
+                                 date_from=filters.date_from, date_to=filters.date_to)
     rows: list[dict[str, Any]] = []
     for gl, detail_iri, detail, cat, outcome, items in paths:
         cat = cat or NONE_IRI
@@ -338,6 +471,7 @@ def to_dict(explorer: Explorer) -> dict[str, Any]:
     parameters = {name: {"description": text, "value": [v for k, v in given if k == name]}
                   for name, text in PARAMETERS.items()}
     parameters["level"]["value"] = explorer.filters.level
+    parameters["from"]["value"], parameters["to"]["value"] = explorer.filters.date_from, explorer.filters.date_to
     return {"parameters": parameters, "totals": explorer.totals, "nodes": [asdict(n) for n in explorer.nodes],
             "links": [asdict(link) for link in explorer.links], "table": explorer.table}
 
@@ -376,40 +510,90 @@ def items_query(filters: Filters, row: Mapping[str, Any]) -> str | None:
 
 _OPTION_PATTERNS = {"region": "?item imr:bodyRegion ?value .", "category": "?item imr:category ?value .",
                     "specialty": "?case imr:disputedItem ?item ; imr:reviewerSpecialty ?value .",
-                    "year": "?case imr:disputedItem ?item ; imr:decisionDate ?date . BIND(YEAR(?date) AS ?value)"}
+                    "year": "?case imr:disputedItem ?item ; imr:decisionDate ?date . BIND(YEAR(?date) AS ?value)",
+                    "treatment": "?item imr:treatment ?value ."}
+OPTION_NAMES = (*_OPTION_PATTERNS, "icd")
 
 
-def options_query() -> str:
-    """Every value each filter can take in the data, with how many items (with reviewer citations) have it."""
+def icd_categories_query() -> str:
+    """The distinct categories (first three characters, upper case) of the ICD-10-CM codes of the cases' diagnoses."""
+    return (_PREFIXES + "SELECT DISTINCT ?cat WHERE { GRAPH ?g { ?case imr:diagnosis/imr:icd10Code ?code } "
+            f'BIND(SUBSTR(UCASE(STRAFTER(STR(?code), "{ICD10CM}")), 1, 3) AS ?cat) }}\n')
+
+
+def options_query(categories: Iterable[str] = ()) -> str:
+    """Every value each filter can take in the data, with how many items (with reviewer citations) have it; for
+    the ICD-10-CM chapters and blocks, those of ``categories`` (what :func:`icd_categories_query` finds): each
+    code's category (its first three characters) is put in its chapter and block by a VALUES table."""
+    patterns = {name: (pattern, "") for name, pattern in _OPTION_PATTERNS.items()}
+    pairs = [(category, group) for category in sorted(set(categories))
+             for group in (chapter_of(category), block_of(category)) if group]
+    if pairs:
+        table = " ".join(f"({json.dumps(c, ensure_ascii=False)} {json.dumps(g)})" for c, g in pairs)
+        patterns["icd"] = ("?case imr:disputedItem ?item ; imr:diagnosis/imr:icd10Code ?code .",
+                           f'BIND(SUBSTR(UCASE(STRAFTER(STR(?code), "{ICD10CM}")), 1, 3) AS ?cat) '
+                           f"VALUES (?cat ?value) {{ {table} }} ")
     branches = [f'{{ BIND("{name}" AS ?filter) {{ SELECT ?value (COUNT(DISTINCT ?item) AS ?items) WHERE {{ GRAPH ?g {{ '
-                f"?item imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?gl . {pattern} }} }} "
-                "GROUP BY ?value }\n  " + ("BIND(STR(?value) AS ?label)" if name == "year" else _label("?value", "?label"))
-                + " }" for name, pattern in _OPTION_PATTERNS.items()]
+                f"?item imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?gl . {pattern} }} "
+                f"{after}}} GROUP BY ?value }}\n  " + ("BIND(STR(?value) AS ?label)" if name in ("year", "icd")
+                                                     else _label("?value", "?label"))
+                + " }" for name, (pattern, after) in patterns.items()]
     return _PREFIXES + "SELECT ?filter ?value ?label ?items WHERE {\n  " + "\n  UNION\n  ".join(branches) + "\n}\n"
 
 
 def options_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Filter name -> [{value (concept name or year), label, items}], by label (years newest first)."""
-    options: dict[str, list[dict[str, Any]]] = {name: [] for name in _OPTION_PATTERNS}
+    """Filter name -> [{value (concept name, year or ICD-10-CM chapter or block), label, items}], by label (years
+    newest first; ICD-10-CM chapters in order, each followed by its blocks, which have "kind" "chapter" or
+    "block"). A treatment counts the items of the treatments below it too, as its filter keeps them."""
+    options: dict[str, list[dict[str, Any]]] = {name: [] for name in OPTION_NAMES}
     for row in rows:
         name, value = str(row.get("filter")), str(row.get("value"))
         if name == "year" or (name in SCHEMES and value.startswith(f"{VOCAB}{SCHEMES[name]}/")):
             local = value.rsplit("/", 1)[-1]
             options[name].append({"value": local, "label": str(row.get("label") or local), "items": int(row["items"])})
+        elif name == "icd" and (value.isdigit() or block_title(value)):
+            options[name].append({"value": value, "label": icd_label(value), "items": int(row["items"]),
+                                  "kind": "chapter" if value.isdigit() else "block"})
+    options["treatment"] = _with_broader(options["treatment"])
     for name, found in options.items():
-        found.sort(key=(lambda o: -int(o["value"])) if name == "year" else (lambda o: o["label"].lower()))
+        found.sort(key=(lambda o: -int(o["value"])) if name == "year" else (lambda o: _icd_order(o["value"]))
+                   if name == "icd" else (lambda o: o["label"].lower()))
     return options
+
+
+def icd_label(value: str) -> str:
+    """How an icd value is shown: "Chapter 13: Diseases of the musculoskeletal system ...", "M50-M54 Other
+    dorsopathies", or the code itself."""
+    if value.isdigit():
+        return f"Chapter {value}: {CHAPTER_TITLES.get(value, '')}".rstrip(": ")
+    return f"{value} {block_title(value)}".strip()
+
+
+def _with_broader(direct: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Treatment options counting, for each treatment, its own items and those of every treatment below it (an
+    item has one treatment, so the sum counts each item once), the broader treatments added when missing."""
+    from kg.vocab import vocabulary
+
+    treatments = vocabulary("treatment")
+    total = {o["value"]: dict(o) for o in direct}
+    for option in direct:
+        for above in treatments.ancestors(option["value"]):
+            total.setdefault(above.id, {"value": above.id, "label": above.pref_label, "items": 0})
+            total[above.id]["items"] += option["items"]
+    return list(total.values())
 
 
 def filter_options(select: Select, index: ItemIndex | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every value of every filter with its items: from the item index when there is one, else by running
-    :func:`options_query` through ``select``."""
+    :func:`options_query` through ``select`` (after :func:`icd_categories_query`)."""
     if index is None:
-        return options_from_rows(select(options_query()))
+        categories = [str(row["cat"]) for row in select(icd_categories_query()) if row.get("cat")]
+        return options_from_rows(select(options_query(categories)))
 
     def rows() -> list[dict[str, Any]]:
         return [{"filter": name, "value": value, "items": items,
-                 "label": value if name == "year" else _concept_label(value)}
+                 "label": value if name in ("year", "icd") else _concept_label(value)}
                 for name, values in index.option_counts().items() for value, items in values]
 
-    return options_from_rows(index.remembered("explore-options", rows))
+    # the key names what the rows hold: lists kept before the treatment and ICD-10-CM filters are not read
+    return options_from_rows(index.remembered("explore-options:2", rows))

@@ -322,20 +322,18 @@ class ItemIndex:
         return dict(self.db.execute("SELECT letter, sha256 FROM letters"))
 
     def counts(self, level: str, region: Iterable[str] = (), specialty: Iterable[str] = (),
-               category: Iterable[str] = (), year: Iterable[int] = ()) -> tuple[list[tuple], list[tuple]]:
+               category: Iterable[str] = (), year: Iterable[int] = (), treatment: Iterable[str] = (),
+               icd_chapter: Iterable[str] = (), icd_block: Iterable[str] = (), icd_code: Iterable[str] = (),
+               date_from: str = "", date_to: str = "") -> tuple[list[tuple], list[tuple]]:
         """The explorer's counts: distinct decided items per (guideline, detail IRI, detail, category, outcome)
         at ``level``, and per (category, outcome), among items with a reviewer citation naming a guideline and
-        matching the filters (IRIs; any value of a filter matches, all filters must)."""
-        where: list[str] = ["i.outcome != ''"]
-        params: list[Any] = []
-        for values, clause in (
-                (list(category), "i.category IN ({})"),
-                (list(year), "i.year IN ({})"),
-                (list(region), "i.item IN (SELECT item FROM item_regions WHERE region IN ({}))"),
-                (list(specialty), "i.letter IN (SELECT letter FROM letter_specialties WHERE specialty IN ({}))")):
-            if values:
-                where.append(clause.format(", ".join("?" * len(values))))
-                params += values
+        matching the filters (IRIs; any value of a filter matches, all filters must). ``treatment`` is every
+        treatment IRI to keep (the caller adds the narrower ones); the item's case has a diagnosis in one of
+        the ICD-10-CM chapters ("13") or blocks ("M50-M54") or whose code, without its dot, begins with one of
+        ``icd_code`` ("M545"); the case was decided between ``date_from`` and ``date_to`` (YYYY-MM-DD, inclusive,
+        "" for no bound)."""
+        where, params = self._explorer_filters(category, year, region, specialty, treatment, icd_chapter, icd_block,
+                                               icd_code, date_from, date_to)
         condition = " AND ".join(where)
         paths = self.db.execute(
             f"SELECT s.guideline, s.detail_iri, s.detail, i.category, i.outcome, COUNT(DISTINCT i.item) "
@@ -347,9 +345,44 @@ class ItemIndex:
             f"GROUP BY i.category, i.outcome", params).fetchall()
         return paths, totals
 
+    @staticmethod
+    def _explorer_filters(category: Iterable[str], year: Iterable[int], region: Iterable[str],
+                          specialty: Iterable[str], treatment: Iterable[str], icd_chapter: Iterable[str],
+                          icd_block: Iterable[str], icd_code: Iterable[str], date_from: str,
+                          date_to: str) -> tuple[list[str], list[Any]]:
+        """The conditions on ``items i`` of :meth:`counts`, with their parameters."""
+        where: list[str] = ["i.outcome != ''"]
+        params: list[Any] = []
+        for values, clause in (
+                (list(category), "i.category IN ({})"),
+                (list(year), "i.year IN ({})"),
+                (list(treatment), "i.treatment IN ({})"),
+                (list(region), "i.item IN (SELECT item FROM item_regions WHERE region IN ({}))"),
+                (list(specialty), "i.letter IN (SELECT letter FROM letter_specialties WHERE specialty IN ({}))")):
+            if values:
+                where.append(clause.format(", ".join("?" * len(values))))
+                params += values
+        diagnosis: list[str] = []
+        for values, clause in ((list(icd_chapter), "chapter IN ({})"), (list(icd_block), "block IN ({})")):
+            if values:
+                diagnosis.append(clause.format(", ".join("?" * len(values))))
+                params += values
+        for code in icd_code:  # the code as written, upper case, without its dot, begins with it
+            diagnosis.append("INSTR(REPLACE(UPPER(code), '.', ''), ?) = 1")
+            params.append(code)
+        if diagnosis:
+            where.append(f"i.letter IN (SELECT letter FROM letter_diagnoses WHERE {' OR '.join(diagnosis)})")
+        bounds = [(">=", date_from), ("<=", date_to)]
+        if date_from or date_to:  # ISO dates sort as the dates do
+            where.append("i.letter IN (SELECT letter FROM letters WHERE "
+                         + " AND ".join(f"decision_date {op} ?" for op, day in bounds if day) + ")")
+            params += [day for _, day in bounds if day]
+        return where, params
+
     def option_counts(self) -> dict[str, list[tuple[str, int]]]:
         """Every value each explorer filter takes among decided items with a reviewer citation naming a guideline
-        (the explorer's own restriction), with its number of items."""
+        (the explorer's own restriction), with its number of items: for "icd", the ICD-10-CM chapters ("13") and
+        blocks ("M50-M54") of the diagnoses of the items' cases; for "treatment", the item's own treatment."""
         cited = "i.outcome != '' AND EXISTS (SELECT 1 FROM item_sources s WHERE s.item = i.item AND s.level = 'guideline')"
         queries = {
             "region": f"SELECT r.region, COUNT(DISTINCT i.item) FROM items i JOIN item_regions r ON r.item = i.item "
@@ -358,7 +391,13 @@ class ItemIndex:
             "specialty": f"SELECT p.specialty, COUNT(DISTINCT i.item) FROM items i JOIN letter_specialties p "
                          f"ON p.letter = i.letter WHERE {cited} GROUP BY p.specialty",
             "year": f"SELECT CAST(i.year AS TEXT), COUNT(*) FROM items i WHERE {cited} AND i.year IS NOT NULL "
-                    f"GROUP BY i.year"}
+                    f"GROUP BY i.year",
+            "treatment": f"SELECT i.treatment, COUNT(*) FROM items i WHERE {cited} AND i.treatment != '' "
+                         f"GROUP BY i.treatment",
+            "icd": " UNION ALL ".join(  # ICD-10-CM chapters and blocks of the items' cases' diagnoses
+                f"SELECT * FROM (SELECT d.{column}, COUNT(DISTINCT i.item) FROM items i JOIN letter_diagnoses d "
+                f"ON d.letter = i.letter WHERE {cited} AND d.{column} != '' GROUP BY d.{column})"
+                for column in ("chapter", "block"))}
         return {name: [(str(v), int(n)) for v, n in self.db.execute(sql)] for name, sql in queries.items()}
 
 

@@ -17,6 +17,8 @@ from kg.store import KGStore
 
 VOCAB = "https://w3id.org/imr-kg/vocab/"
 OVERTURNED = VOCAB + "outcome/overturned"
+VOCAB_GRAPH = "https://w3id.org/imr-kg/graph/vocab"
+ICD_GRAPH = "https://w3id.org/imr-kg/graph/icd10cm"
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +58,18 @@ def expected_for(filters: Filters) -> str:
     if filters.year:
         years = ", ".join(str(y) for y in filters.year)
         parts.append(f"FILTER EXISTS {{ ?case imr:decisionDate ?d . FILTER(YEAR(?d) IN ({years})) }}")
+    if filters.treatment:  # the treatment or one below it, along skos:broader in the vocabulary graph
+        chosen = " ".join(f"<{VOCAB}treatment/{v}>" for v in filters.treatment)
+        parts.append(f"FILTER EXISTS {{ ?item imr:treatment ?v_t . VALUES ?v_tc {{ {chosen} }} "
+                     f"GRAPH <{VOCAB_GRAPH}> {{ ?v_t skos:broader* ?v_tc }} }}")
+    if filters.icd:  # a diagnosis code at or below the chapter, block or code in the ICD-10-CM graph's hierarchy
+        groups = " ".join(f"<{VOCAB}icd10cm/{'chapter-' + v if v.isdigit() else v}>" for v in filters.icd)
+        parts.append(f"FILTER EXISTS {{ ?case imr:diagnosis/imr:icd10Code ?v_code . VALUES ?v_group {{ {groups} }} "
+                     f"GRAPH <{ICD_GRAPH}> {{ ?v_code skos:broader* ?v_group }} }}")
+    bounds = [f'?d_range {op} "{day}"^^xsd:date' for op, day in ((">=", filters.date_from), ("<=", filters.date_to))
+              if day]
+    if bounds:  # compared as dates
+        parts.append(f"FILTER EXISTS {{ ?case imr:decisionDate ?d_range . FILTER({' && '.join(bounds)}) }}")
     return "\n".join(parts)
 
 
@@ -103,6 +117,29 @@ def test_parse_filters_normalises() -> None:
     assert parse_filters({"level": ["guideline"]}).params() == []
 
 
+def test_parse_filters_normalises_the_new_filters() -> None:
+    """Treatments as names or IRIs; ICD-10-CM chapters, blocks and codes in one written form, chapters first; the
+    dates as given; all of them in the shareable parameters, after the older filters."""
+    filters = parse_filters({"treatment": [VOCAB + "treatment/mri", "massage-therapy", "mri"],
+                             "icd": ["m54.5", "M545", "13", "m50-m54", "G56.0", "M96", " "],
+                             "from": ["2014-01-01"], "to": ["2015-06-30"], "year": ["2015"]})
+    assert filters.treatment == ("massage-therapy", "mri")
+    # chapter 6's code before chapter 13, whose number comes before its blocks and codes
+    assert filters.icd == ("G56.0", "13", "M50-M54", "M54.5", "M96")
+    assert filters.diagnoses() == (("13",), ("M50-M54", "M96"), ("G560", "M545"))
+    assert (filters.date_from, filters.date_to) == ("2014-01-01", "2015-06-30")
+    params = filters.params()
+    assert params[0] == ("year", "2015") and params[-2:] == [("from", "2014-01-01"), ("to", "2015-06-30")]
+    assert [v for k, v in params if k == "treatment"] == ["massage-therapy", "mri"]
+    assert [v for k, v in params if k == "icd"] == list(filters.icd)
+    assert parse_filters({k: [v for n, v in params if n == k] for k in dict(params)}) == filters  # a URL round trip
+    assert parse_filters({"to": ["2015-01-01"]}).params() == [("to", "2015-01-01")]
+    # a treatment takes in the narrower ones, from the vocabulary
+    assert set(Filters(treatment=("physical-therapy",)).treatments()) >= {"physical-therapy", "aquatic-therapy",
+                                                                          "post-operative-physical-therapy"}
+    assert Filters(treatment=("massage-therapy",)).treatments() == ("massage-therapy",)
+
+
 @pytest.mark.parametrize(("params", "words"), [
     ({"level": ["page"]}, "level must be one of"),
     ({"level": ["topic", "chapter"]}, "level must be one of"),
@@ -113,6 +150,17 @@ def test_parse_filters_normalises() -> None:
     ({"specialty": ["https://example.org/other/pain-medicine"]}, "specialty concept"),
     ({"regions": ["knee"]}, "unknown parameter 'regions'"),
     ({"year": ["2015"] * 101}, "too many values"),
+    ({"from": ["2015-1-1"]}, "from '2015-1-1' is not a date: write it as YYYY-MM-DD"),
+    ({"to": ["2015-02-30"]}, "to '2015-02-30' is not a date"),
+    ({"to": ["30/06/2015"]}, "to '30/06/2015' is not a date"),
+    ({"from": ["2015-01-01", "2016-01-01"]}, "from takes one date"),
+    ({"from": ["2016-01-01"], "to": ["2015-12-31"]}, r"from \(2016-01-01\) is after to \(2015-12-31\)"),
+    ({"icd": ["23"]}, "icd '23' is not an ICD-10-CM chapter"),
+    ({"icd": ["0"]}, "icd '0' is not an ICD-10-CM chapter"),
+    ({"icd": ["M50-M59"]}, "icd 'M50-M59' is not an ICD-10-CM block"),
+    ({"icd": ["M54.5'"]}, "icd \"M54.5'\" is not an ICD-10-CM chapter number"),
+    ({"icd": ["lumbago"]}, "icd 'lumbago' is not an ICD-10-CM chapter number"),
+    ({"treatment": ["mri> } DROP ALL { <x"]}, "not the name of a treatment concept"),
 ])
 def test_parse_filters_refuses(params: dict, words: str) -> None:
     """Anything that is not a well-formed value is refused with a message, never pasted into a query."""
@@ -206,7 +254,7 @@ def _one_and_two(options: list[dict]) -> list[tuple[str, ...]]:
     return [(values[0],), (values[-1],)] + [pair for pair in combinations(values, 2)][:2]
 
 
-@pytest.mark.parametrize("name", ["region", "category", "specialty", "year"])
+@pytest.mark.parametrize("name", ["region", "category", "specialty", "year", "treatment", "icd"])
 def test_each_filter_narrows_the_totals(store: KGStore, name: str) -> None:
     """One value or two (OR) of each filter: totals equal the independent counts and never exceed the unfiltered."""
     everything = explore(store.select, Filters()).totals
@@ -233,6 +281,11 @@ def test_filters_combine_with_and(store: KGStore) -> None:
     assert (result.totals["items"], result.totals["overturned"]) == counts(store, expected_for(combined))[""]
     assert result.totals["items"] < explore(store.select, parse_filters({"year": ["2015"]})).totals["items"]
     assert all(n.label in ("Pharmaceuticals", "Imaging") for n in result.nodes if n.column == "category")
+    newer = parse_filters({"treatment": ["physical-therapy", "opioid", "mri"], "icd": ["13", "G50-G59"],
+                           "from": ["2014-03-04"], "to": ["2015-09-15"], "region": ["spine", "knee", "shoulder"]})
+    result = explore(store.select, newer)
+    assert (result.totals["items"], result.totals["overturned"]) == counts(store, expected_for(newer))[""]
+    assert 0 < result.totals["items"] < explore(store.select, parse_filters({"icd": ["13", "G50-G59"]})).totals["items"]
     empty = explore(store.select, parse_filters({"year": ["1999"]}))
     assert empty.totals["items"] == 0 and empty.links == [] and empty.nodes == []
     assert empty.totals["overturn_rate"] is None and (empty.totals["wilson_low"], empty.totals["wilson_high"]) == (0, 1)
@@ -248,6 +301,21 @@ def test_filter_options_match_independent_counts(store: KGStore) -> None:
     assert sorted(int(o["value"]) for o in options["year"]) == sorted(r["y"] for r in years)
     assert [o["value"] for o in options["year"]] == sorted((o["value"] for o in options["year"]), reverse=True)
     assert all(o["label"] and o["items"] > 0 for name in options for o in options[name])
+    # a treatment counts its items and those of the treatments below it (skos:broader in the vocabulary graph)
+    treatments = counts(store, f"?item imr:treatment ?t . GRAPH <{VOCAB_GRAPH}> {{ ?t skos:broader* ?above }}", "above")
+    assert {VOCAB + "treatment/" + o["value"]: o["items"] for o in options["treatment"]} == \
+        {k: v[0] for k, v in treatments.items()}
+    assert len(options["treatment"]) > 20
+    # the ICD-10-CM chapters and blocks of the cases' diagnoses, as the ICD-10-CM graph's hierarchy puts them
+    groups = counts(store, f"?case imr:diagnosis/imr:icd10Code ?code . GRAPH <{ICD_GRAPH}> {{ ?code skos:broader* "
+                           '?group . ?group imr:icd10Level ?level FILTER(?level IN ("chapter", "block")) }', "group")
+    assert {VOCAB + "icd10cm/" + ("chapter-" if o["kind"] == "chapter" else "") + o["value"]: o["items"]
+            for o in options["icd"]} == {k: v[0] for k, v in groups.items()}
+    icd = {o["value"]: o for o in options["icd"]}
+    assert icd["13"]["label"] == "Chapter 13: Diseases of the musculoskeletal system and connective tissue"
+    assert icd["M50-M54"]["label"] == "M50-M54 Other dorsopathies" and icd["M50-M54"]["kind"] == "block"
+    values = [o["value"] for o in options["icd"]]  # each chapter, then its blocks
+    assert values.index("6") < values.index("G50-G59") < values.index("13") < values.index("M50-M54")
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -291,3 +359,83 @@ def test_region_filter_follows_the_hierarchy(store: KGStore) -> None:
         "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { GRAPH ?g { ?i imr:bodyRegion ?r } "
         "VALUES ?r { br:cervical-spine br:thoracic-spine br:lumbar-spine } }")[0]["n"]
     assert spine == parts > 0
+
+
+def test_treatment_filter_takes_in_the_narrower_treatments(store: KGStore) -> None:
+    """physical-therapy keeps the items requesting post-operative physical therapy too; a broader treatment no
+    item names (manual-therapy) keeps massage and chiropractic items, and its option says so."""
+    tr = VOCAB + "treatment/"
+    therapy = explore(store.select, parse_filters({"treatment": ["physical-therapy"]})).totals
+    own = counts(store, f"?item imr:treatment <{tr}physical-therapy> .")[""]
+    below = counts(store, f"?item imr:treatment ?t . VALUES ?t {{ <{tr}physical-therapy> <{tr}aquatic-therapy> "
+                          f"<{tr}home-physical-therapy> <{tr}physical-therapy-evaluation> "
+                          f"<{tr}post-operative-physical-therapy> }}")[""]
+    assert (therapy["items"], therapy["overturned"]) == below and below[0] > own[0] > 0
+    manual = explore(store.select, parse_filters({"treatment": ["manual-therapy"]})).totals["items"]
+    assert counts(store, f"?item imr:treatment <{tr}manual-therapy> .")[""][0] == 0
+    assert manual == counts(store, f"?item imr:treatment ?t . VALUES ?t {{ <{tr}massage-therapy> "
+                                   f"<{tr}chiropractic-treatment> }}")[""][0] > 0
+    assert next(o for o in filter_options(store.select)["treatment"] if o["value"] == "manual-therapy")["items"] == manual
+    full = parse_filters({"treatment": [tr + "massage-therapy"]})
+    assert full.treatment == ("massage-therapy",)
+    assert explore(store.select, full).totals["items"] == counts(store, f"?item imr:treatment <{tr}massage-therapy> .")[""][0] > 0
+
+
+def test_diagnosis_filter_by_chapter_block_and_code(store: KGStore) -> None:
+    """A chapter keeps more than one of its blocks, a block more than a code in it; a code keeps the codes that
+    begin with it, however it is written; each count is the independent one (by the code's text here)."""
+    icd = VOCAB + "icd10cm/"
+
+    def by_text(condition: str) -> tuple[int, int]:
+        return counts(store, f"?case imr:diagnosis/imr:icd10Code ?code . BIND(STRAFTER(STR(?code), \"{icd}\") AS ?t) "
+                             f"FILTER({condition})")[""]
+
+    def totals(*values: str) -> tuple[int, int]:
+        result = explore(store.select, parse_filters({"icd": list(values)})).totals
+        return result["items"], result["overturned"]
+
+    chapter = totals("13")
+    assert chapter == by_text('STRSTARTS(?t, "M")')  # chapter 13 is M00-M99
+    block = totals("M50-M54")
+    assert block == by_text('SUBSTR(?t, 1, 3) IN ("M50", "M51", "M53", "M54")')
+    code = totals("M54.5")
+    assert code == totals("m545") == by_text('STRSTARTS(?t, "M54.5")')
+    assert chapter[0] > block[0] > code[0] > 0
+    assert totals("M54.50") == by_text('?t = "M54.50"') and totals("M54.50")[0] > 0
+    assert totals("M54.5", "G50-G59")[0] == by_text('STRSTARTS(?t, "M54.5") || SUBSTR(?t, 1, 3) IN '
+                                                    '("G50", "G51", "G52", "G53", "G54", "G55", "G56", "G57", "G58", "G59")')[0]
+    assert totals("M54.5", "G50-G59")[0] > max(code[0], totals("G50-G59")[0])
+    assert totals("2") == (0, 0)  # no neoplasms in the bundled letters
+
+
+def test_decision_date_range_is_inclusive(store: KGStore) -> None:
+    """from and to keep the cases decided on those days and between; one day keeps that day's cases only."""
+    dates = sorted(str(r["d"]) for r in store.select("SELECT DISTINCT ?d WHERE { GRAPH ?g { ?c imr:decisionDate ?d } }"))
+    assert len(dates) > 5
+    day = dates[3]
+
+    def totals(**bounds: str) -> tuple[int, int]:
+        result = explore(store.select, parse_filters({k.replace("date_", ""): [v] for k, v in bounds.items()})).totals
+        return result["items"], result["overturned"]
+
+    one = totals(date_from=day, date_to=day)
+    assert one == counts(store, f'?case imr:decisionDate "{day}"^^xsd:date .')[""] and one[0] > 0
+    assert totals(date_from=dates[0], date_to=dates[-1]) == counts(store, "")[""]
+    assert totals(date_from=day) == counts(store, f'?case imr:decisionDate ?d . FILTER(?d >= "{day}"^^xsd:date)')[""]
+    assert totals(date_to=day) == counts(store, f'?case imr:decisionDate ?d . FILTER(?d <= "{day}"^^xsd:date)')[""]
+    assert totals(date_from=day)[0] + totals(date_to=day)[0] == counts(store, "")[""][0] + one[0]
+    assert totals(date_from="2014-01-01", date_to="2014-12-31") == \
+        (lambda t: (t["items"], t["overturned"]))(explore(store.select, Filters(year=(2014,))).totals)
+    after = f"{int(dates[-1][:4]) + 1}-01-01"
+    assert totals(date_from=after) == (0, 0)
+
+
+@pytest.mark.parametrize("params", [{"icd": ["13"], "from": ["2014-03-04"]}, {"treatment": ["physical-therapy", "opioid"]},
+                                    {"icd": ["M54.5", "F40-F48"], "to": ["2015-06-30"], "level": ["chapter"]}])
+def test_items_query_follows_the_new_filters(store: KGStore, params: dict) -> None:
+    """The workbench query of every row lists as many items as the row counts, with the new filters too."""
+    filters = parse_filters(params)
+    result = explore(store.select, filters)
+    assert result.table
+    for row in result.table:
+        assert len(store.select(items_query(filters, row) or "")) == row["items"], row

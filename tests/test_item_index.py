@@ -85,6 +85,16 @@ def test_rows_read_back_from_the_graphs_are_the_rows_the_pipeline_wrote(store: K
     {"region": ["lumbar-spine", "knee"], "level": ["chapter"]}, {"category": ["pharmaceuticals", "imaging"]},
     {"specialty": ["pain-medicine"]}, {"year": ["2014", "2016"]},
     {"region": ["spine"], "specialty": ["orthopedic-surgery"], "level": ["topic"]},
+    {"treatment": ["tadalafil"]}, {"treatment": ["physical-therapy", "acupuncture"], "level": ["chapter"]},
+    {"treatment": ["manual-therapy"]},  # no item names it; its narrower treatments are requested
+    {"icd": ["19"]}, {"icd": ["M20-M25", "M70-M79"]}, {"icd": ["M54.16", "G56"]}, {"icd": ["M96"]},
+    {"from": ["2016-01-01"], "to": ["2019-12-31"]}, {"from": ["2015-11-10"], "to": ["2015-11-10"]},
+    {"to": ["2015-06-30"], "level": ["topic"]},
+    {"icd": ["13"], "treatment": ["opioid", "nsaid"], "from": ["2014-01-01"]},
+    {"treatment": ["surgery"], "icd": ["M20-M25", "S80-S89", "M17"], "from": ["2016-01-01"], "to": ["2022-12-31"],
+     "level": ["chapter"]},
+    {"icd": ["M50-M54", "G56.0"], "specialty": ["orthopedic-surgery"], "to": ["2020-12-31"], "level": ["topic"]},
+    {"category": ["pharmaceuticals"], "icd": ["6"], "year": ["2015", "2018"], "from": ["2015-03-20"]},
 ])
 def test_the_explorer_counts_in_the_index_as_sparql_counts_every_letter(store: KGStore, params) -> None:
     """For each filter combination, the explorer from the index equals the explorer from SPARQL."""
@@ -95,6 +105,32 @@ def test_the_explorer_counts_in_the_index_as_sparql_counts_every_letter(store: K
     by_index = to_dict(explore(store.select, filters, store.item_index()))
     assert by_index == by_sparql
     assert by_sparql["totals"]["items"] > 0 or params.get("specialty")
+    if set(params) - {"level"}:  # every filter here leaves some items out
+        assert by_sparql["totals"]["items"] < explore(store.select, Filters(), store.item_index()).totals["items"]
+
+
+@pytest.mark.parametrize(("params", "where"), [
+    ({"treatment": ["physical-therapy"]},
+     "i.treatment IN ('{t}physical-therapy', '{t}aquatic-therapy', '{t}home-physical-therapy', "
+     "'{t}physical-therapy-evaluation', '{t}post-operative-physical-therapy')"),
+    ({"icd": ["13"]}, "i.letter IN (SELECT letter FROM letter_diagnoses WHERE code LIKE 'M%')"),
+    ({"icd": ["M50-M54", "M75.1"]}, "i.letter IN (SELECT letter FROM letter_diagnoses WHERE block = 'M50-M54' OR "
+                                    "code LIKE 'M75.1%')"),
+    ({"from": ["2014-07-08"], "to": ["2015-11-10"]},
+     "i.letter IN (SELECT letter FROM letters WHERE decision_date BETWEEN '2014-07-08' AND '2015-11-10')"),
+])
+def test_the_new_filters_count_what_plain_sql_counts(store: KGStore, params: dict, where: str) -> None:
+    """Each new filter's total in the index is the number of cited, decided items a plain SQL query finds."""
+    from kg.explorer import parse_filters
+
+    index = store.item_index()
+    assert index is not None
+    total = explore(store.select, parse_filters(params), index).totals["items"]
+    condition = where.format(t="https://w3id.org/imr-kg/vocab/treatment/")
+    expected = index.db.execute(
+        f"SELECT COUNT(*) FROM items i WHERE i.outcome != '' AND {condition} AND i.item IN "
+        "(SELECT item FROM item_sources WHERE level = 'guideline')").fetchone()[0]
+    assert total == expected > 0
 
 
 def test_the_filter_lists_come_from_the_index_too(store: KGStore) -> None:
@@ -204,7 +240,7 @@ def test_an_analysis_is_kept_until_the_index_changes(letters: Path, tmp_path: Pa
         index = small.item_index()
         assert index is not None
         assert index.cached("projection:treatments:case:42") is not None  # made by the build
-        assert index.cached("explore-options") is not None
+        assert index.cached("explore-options:2") is not None
         from kg.explorer import Filters, explore, to_dict
 
         unfiltered = index.cached('explore:["guideline", []]')

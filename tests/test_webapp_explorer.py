@@ -71,7 +71,8 @@ def test_page_renders_with_filters_table_and_diagram(client: FlaskClient) -> Non
 
 def test_json_and_csv_agree(client: FlaskClient) -> None:
     """The JSON's table and the CSV have the same rows; the JSON documents every parameter with its value."""
-    for query in ("", "?level=topic", "?category=pharmaceuticals&category=imaging&year=2015"):
+    for query in ("", "?level=topic", "?category=pharmaceuticals&category=imaging&year=2015",
+                  "?treatment=physical-therapy&treatment=opioid&icd=13&from=2014-01-01&to=2015-12-31"):
         data = get_json(client, query)
         rows = get_csv(client, query)
         assert len(rows) == len(data["table"])
@@ -113,6 +114,12 @@ def test_parameters_change_the_result(client: FlaskClient) -> None:
     ("?level=everything", "level must be one of"),
     ("?region=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "not the name of a body-region concept"),
     ("?categories=imaging", "unknown parameter"),
+    ("?from=2015-13-01", "from '2015-13-01' is not a date: write it as YYYY-MM-DD"),
+    ("?to=yesterday", "to 'yesterday' is not a date"),
+    ("?from=2016-01-01&to=2015-01-01", "from (2016-01-01) is after to (2015-01-01)"),
+    ("?icd=M50-M59", "icd 'M50-M59' is not an ICD-10-CM block"),
+    ("?icd=99", "icd '99' is not an ICD-10-CM chapter"),
+    ("?treatment=%3Cb%3Emri", "not the name of a treatment concept"),
 ])
 def test_bad_parameter_is_a_400_with_a_message(client: FlaskClient, query: str, words: str) -> None:
     """JSON gets a JSON error, CSV a line of text, the page the message (escaped) above an empty form."""
@@ -175,3 +182,54 @@ def test_quality_page_shows_problems_and_rejected(quality_app: Flask) -> None:
         assert esc(rejected["source"]) in text and esc(rejected["reasons"][0]) in text
     assert [p["period"] for p in data["by_month"]] == ["2014-07", "2014-09", "2015-11"]
     assert 'id="by-month"' in text and "2014-09" in text
+
+
+def test_the_new_filters_are_on_the_page(client: FlaskClient) -> None:
+    """The form has the decision-date range, the treatment list and the ICD-10-CM chapters and blocks (with their
+    titles and counts) and a box for a code; every list has a type-to-filter box (shown by explore.js)."""
+    text = client.get("/explore").get_data(as_text=True)
+    page_is_clean(text)
+    for name in ("region", "category", "specialty", "year", "treatment", "icd"):
+        assert f'<input type="search" class="filter-search" id="filter-{name}-search"' in text
+        assert f'aria-controls="filter-{name}-options" autocomplete="off" hidden>' in text
+    assert '<input type="date" name="from" id="date-from" value="">' in text
+    assert '<input type="date" name="to" id="date-to" value="">' in text
+    assert '<input type="text" name="icd" id="icd-code"' in text
+    chapter = get_json(client, "?icd=13")["totals"]["items"]
+    assert ('<label class="filter-option filter-option-chapter"><input type="checkbox" name="icd" value="13"\n'
+            "          > Chapter 13: Diseases of the musculoskeletal system and connective tissue\n"
+            f'          <span class="muted">({chapter})</span></label>') in text
+    block = get_json(client, "?icd=M50-M54")["totals"]["items"]
+    assert f'value="M50-M54"\n          > M50-M54 Other dorsopathies\n          <span class="muted">({block})</span>' in text
+    assert text.index('value="13"\n') < text.index('value="M50-M54"') < text.index('value="19"\n')
+    therapy = get_json(client, "?treatment=physical-therapy")["totals"]["items"]
+    assert f'value="physical-therapy"\n          > physical therapy\n          <span class="muted">({therapy})</span>' in text
+    manual = get_json(client, "?treatment=manual-therapy")["totals"]["items"]
+    assert manual > 0 and f'value="manual-therapy"\n          > manual therapy\n          <span class="muted">({manual})</span>' in text
+
+
+def test_the_new_parameters_narrow_and_are_shared(client: FlaskClient) -> None:
+    """treatment, icd, from and to narrow the totals, come back in the JSON's parameters and the download links,
+    and show on the page as ticked boxes and filled dates; a code typed in shows ticked, as a code."""
+    everything = get_json(client)["totals"]["items"]
+    for query in ("?treatment=physical-therapy", "?treatment=manual-therapy", "?icd=13", "?icd=M50-M54", "?icd=M54.5",
+                  "?from=2015-01-01", "?to=2014-07-08", "?from=2014-03-04&to=2015-03-20"):
+        assert 0 < get_json(client, query)["totals"]["items"] < everything, query
+    query = "?icd=m545&icd=13&treatment=physical-therapy&to=2015-12-31&from=2014-01-01"
+    data = get_json(client, query)
+    assert 0 < data["totals"]["items"] < get_json(client, "?icd=13")["totals"]["items"]
+    assert data["parameters"]["icd"]["value"] == ["13", "M54.5"]
+    assert data["parameters"]["treatment"]["value"] == ["physical-therapy"]
+    assert data["parameters"]["from"]["value"] == "2014-01-01" and data["parameters"]["to"]["value"] == "2015-12-31"
+    shared = "treatment=physical-therapy&icd=13&icd=M54.5&from=2014-01-01&to=2015-12-31"
+    assert data["urls"] == {"page": "/explore?" + shared, "json": "/explore.json?" + shared,
+                            "csv": "/explore.csv?" + shared}
+    assert get_json(client, "?" + shared)["totals"] == data["totals"]
+    page = client.get("/explore" + query).get_data(as_text=True)
+    assert 'name="treatment" value="physical-therapy"\n          checked' in page
+    assert 'name="icd" value="13"\n          checked' in page
+    assert ('<label class="filter-option filter-option-code"><input type="checkbox" name="icd" value="M54.5"\n'
+            "          checked> code M54.5") in page
+    assert 'id="date-from" value="2014-01-01"' in page and 'id="date-to" value="2015-12-31"' in page
+    assert f'href="{esc("/explore.csv?" + shared)}"' in page
+    assert f"<strong>{data['totals']['items']}</strong> disputed items" in page

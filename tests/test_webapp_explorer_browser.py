@@ -80,6 +80,73 @@ def test_diagram_table_sort_and_filter(tab: Tab) -> None:
     tab.assert_stayed_local()
 
 
+VISIBLE_TREATMENTS = "#filter-treatment label.filter-option:visible"
+ALL_TREATMENT_TEXTS = """() => Array.from(document.querySelectorAll('#filter-treatment label.filter-option'))
+  .map((label) => label.textContent.replace(/\\s+/g, ' ').trim())"""
+
+
+def test_filter_lists_narrow_as_one_types(tab: Tab) -> None:
+    """Typing in the treatment list's box shows only the treatments with those words (Enter does not submit);
+    ticking one and Apply narrows the diagram and the table to its items; a date and a typed ICD-10-CM code
+    narrow again, as the server's JSON says."""
+    page = tab.page
+    data = server_json(tab.base, "/explore.json")
+    tab.open("/explore", wait_for=SANKEY_DRAWN)
+    box = page.locator("#filter-treatment-search")  # type: ignore[attr-defined]
+    assert box.is_visible()
+    texts = page.evaluate(ALL_TREATMENT_TEXTS)  # type: ignore[attr-defined]
+    assert len(texts) > 20 and page.locator(VISIBLE_TREATMENTS).count() == len(texts)  # type: ignore[attr-defined]
+    box.fill("therapy")
+    shown = [t.strip() for t in page.locator(VISIBLE_TREATMENTS).all_inner_texts()]  # type: ignore[attr-defined]
+    assert 1 < len(shown) < len(texts)
+    assert len(shown) == sum("therapy" in t.lower() for t in texts)
+    assert all("therapy" in t.lower() for t in shown)
+    box.fill("PHYSICAL  ther")  # every word, in any case
+    shown = [t.strip() for t in page.locator(VISIBLE_TREATMENTS).all_inner_texts()]  # type: ignore[attr-defined]
+    assert shown and all("physical" in t.lower() and "ther" in t.lower() for t in shown)
+    assert any(t.startswith("physical therapy") for t in shown) and len(shown) < len(texts)
+    box.press("Enter")
+    assert page.url == tab.base + "/explore"  # type: ignore[attr-defined]
+    box.fill("no treatment is called this")
+    assert page.locator(VISIBLE_TREATMENTS).count() == 0  # type: ignore[attr-defined]
+    assert page.locator("#filter-treatment .filter-none").is_visible()  # type: ignore[attr-defined]
+    page.fill("#filter-icd-search", "dorsopath")  # type: ignore[attr-defined]
+    icd = [t.strip() for t in page.locator("#filter-icd label.filter-option:visible").all_inner_texts()]  # type: ignore[attr-defined]
+    assert len(icd) == 1 and icd[0].startswith("M50-M54 Other dorsopathies")
+    assert page.locator("#filter-icd label.filter-option").count() > 5  # type: ignore[attr-defined]
+    box.fill("physical therapy")
+    page.check('#filter-treatment input[value="physical-therapy"]')  # type: ignore[attr-defined]
+
+    page.click("#apply-filters")  # type: ignore[attr-defined]
+    page.wait_for_url("**/explore?*")  # type: ignore[attr-defined]
+    query = parse_qs(urlsplit(page.url).query)  # type: ignore[attr-defined]
+    assert query["treatment"] == ["physical-therapy"] and "icd" not in query and "from" not in query
+    page.wait_for_selector(SANKEY_DRAWN)  # type: ignore[attr-defined]
+    filtered = server_json(tab.base, "/explore.json?treatment=physical-therapy")
+    assert 0 < filtered["totals"]["items"] < data["totals"]["items"]
+    assert page.locator("#totals strong").first.inner_text() == str(filtered["totals"]["items"])  # type: ignore[attr-defined]
+    assert page.locator("#links-table tbody tr").count() == len(filtered["table"])  # type: ignore[attr-defined]
+    assert page.is_checked('#filter-treatment input[value="physical-therapy"]')  # type: ignore[attr-defined]
+    assert page.locator("#download-json").get_attribute("href") == "/explore.json?treatment=physical-therapy"  # type: ignore[attr-defined]
+    assert page.locator(VISIBLE_TREATMENTS).count() == len(texts)  # type: ignore[attr-defined]  # a new page: all shown
+
+    page.uncheck('#filter-treatment input[value="physical-therapy"]')  # type: ignore[attr-defined]
+    page.fill("#icd-code", "M54.5")  # type: ignore[attr-defined]
+    page.fill("#date-from", "2015-01-01")  # type: ignore[attr-defined]
+    page.click("#apply-filters")  # type: ignore[attr-defined]
+    page.wait_for_url("**/explore?*from=2015-01-01*")  # type: ignore[attr-defined]
+    page.wait_for_selector(SANKEY_DRAWN)  # type: ignore[attr-defined]
+    narrowed = server_json(tab.base, "/explore.json?icd=M54.5&from=2015-01-01")
+    everything_m545 = server_json(tab.base, "/explore.json?icd=M54.5")["totals"]["items"]
+    assert 0 < narrowed["totals"]["items"] < everything_m545
+    assert page.locator("#totals strong").first.inner_text() == str(narrowed["totals"]["items"])  # type: ignore[attr-defined]
+    assert page.is_checked('#filter-icd input[value="M54.5"]')  # type: ignore[attr-defined]
+    assert page.input_value("#date-from") == "2015-01-01"  # type: ignore[attr-defined]
+    page.fill("#filter-treatment-search", "therapy")  # type: ignore[attr-defined]
+    tab.shot("explore-filters.png")
+    tab.assert_stayed_local()
+
+
 def test_chapter_level_and_hover(tab: Tab) -> None:
     """At chapter level the left column has chapters and topics; hovering a box lights its bands."""
     page = tab.page

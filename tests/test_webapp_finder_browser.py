@@ -104,3 +104,25 @@ def test_a_concept_page_pages_its_items(tab: Tab) -> None:
         page.locator(".decisions .pager a[rel=prev]").click()  # type: ignore[attr-defined]
     assert page.locator(".concept-items tbody tr").count() == 25  # type: ignore[attr-defined]
     tab.assert_stayed_local()
+
+
+def test_similar_decisions_for_a_typed_request(tab: Tab) -> None:
+    """A request typed on /similar lists earlier decisions with their reasons and deciding sentences; an item's
+    "Similar decisions" link on a case page opens the same list for that item."""
+    page = tab.page
+    tab.open("/similar", wait_for="#similar-q")
+    page.fill("#similar-q", "MRI of the lumbar spine, M54.5")  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.press("#similar-q", "Enter")  # type: ignore[attr-defined]
+    matches = page.locator(".similar-match")  # type: ignore[attr-defined]
+    assert matches.count() >= 3
+    assert "same treatment: MRI" in matches.first.locator(".reasons").inner_text()
+    assert page.locator(".deciding").count() >= 1  # type: ignore[attr-defined]
+    assert "similar decisions" in page.locator(".similar-rate").inner_text()  # type: ignore[attr-defined]
+    tab.shot("similar.png")
+    tab.open("/case/CM15-0204517", wait_for=".similar-link")
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator(".similar-link").first.click()  # type: ignore[attr-defined]
+    assert "decided before 2015-11-10" in page.locator(".probe").inner_text()  # type: ignore[attr-defined]
+    assert page.locator(".similar-match").count() >= 1  # type: ignore[attr-defined]
+    tab.assert_stayed_local()

@@ -25,8 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from webapp import browse, explorer, finder, graphview, home, ingest, quality, sparql, upload, workbench
+    from webapp import browse, explorer, finder, graphview, home, ingest, quality, similar, sparql, upload, workbench
 
-    for module in (home, sparql, workbench, browse, finder, graphview, explorer, quality, upload, ingest):
+    for module in (home, sparql, workbench, browse, finder, similar, graphview, explorer, quality, upload, ingest):
         app.register_blueprint(module.bp)
     return app

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from kg.explorer import (LEVELS, PARAMETERS, Explorer, ExplorerError, Filters, explore, filter_options, items_query,
-                         parse_filters, to_csv, to_dict)
+from kg.explorer import (LEVELS, LISTS, PARAMETERS, Explorer, ExplorerError, Filters, explore, filter_options,
+                         icd_label, items_query, parse_filters, to_csv, to_dict)
 from kg.item_index import ItemIndex
 from webapp.runner import QueryTimeout
 from webapp.store import select_values, writable_item_index
@@ -28,6 +28,9 @@ COLUMNS = (("link", "Link", False), ("guideline", "Guideline", False), ("detail"
            ("wilson_low", "95% CI low", True), ("wilson_high", "95% CI high", True))
 LINK_NAMES = {"source-category": "guideline → category", "category-outcome": "category → outcome",
               "path": "guideline → category → outcome"}
+#: The filter lists of the form, in their order on the page: (parameter, heading).
+FILTER_LISTS = (("treatment", "Requested treatment"), ("icd", "Diagnosis (ICD-10-CM)"), ("region", "Body region"),
+                ("category", "Treatment category"), ("specialty", "Reviewer specialty"), ("year", "Decision year"))
 
 
 def _filters() -> Filters:
@@ -79,6 +82,7 @@ def _bad_request(message: str, fmt: str) -> Response:
     else:
         response = Response(render_template("explore/explore.html", active_page="explore", error=message,
                                             filters=Filters(), options={}, parameters=PARAMETERS, levels=LEVELS,
+                                            filter_lists=FILTER_LISTS,
                                             explorer=None, rows=[], columns=COLUMNS, link_names=LINK_NAMES,
                                             urls=_urls(Filters()), selected=_selected(Filters())))
     response.status_code = 400
@@ -98,19 +102,25 @@ def page() -> Any:
             options = filter_options(select_values, index)
     except QueryTimeout as error:
         abort(503, str(error))
-    for name in ("region", "category", "specialty", "year"):
-        # a value asked for in the URL but absent from the data still shows, ticked, so it can be unticked
+    chapters, blocks, _ = filters.diagnoses()
+    for name in LISTS:
+        # a value asked for in the URL but absent from the data still shows, ticked, so it can be unticked (an
+        # ICD-10-CM code typed in, which is no chapter or block, shows as a code, without a count)
         known = {option["value"] for option in options[name]}
-        options[name] += [{"value": str(v), "label": str(v), "items": 0} for v in getattr(filters, name)
-                          if str(v) not in known]
+        for value in (str(v) for v in getattr(filters, name) if str(v) not in known):
+            code = name == "icd" and value not in chapters and value not in blocks
+            options[name].append({"value": value, "label": f"code {value}" if code else icd_label(value)
+                                  if name == "icd" else value,
+                                  "items": None if code else 0, "kind": "code" if code else ""})
     rows = [{**row, "links": _row_links(filters, row)} for row in result.table]
     return render_template("explore/explore.html", active_page="explore", error="", filters=filters,
                            options=options, parameters=PARAMETERS, levels=LEVELS, explorer=result, rows=rows,
+                           filter_lists=FILTER_LISTS,
                            columns=COLUMNS, link_names=LINK_NAMES, urls=_urls(filters), selected=_selected(filters))
 
 
 def _selected(filters: Filters) -> dict[str, set[str]]:
-    return {name: {str(v) for v in getattr(filters, name)} for name in ("region", "category", "specialty", "year")}
+    return {name: {str(v) for v in getattr(filters, name)} for name in LISTS}
 
 
 @bp.get("/explore.json")

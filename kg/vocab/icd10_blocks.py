@@ -40,3 +40,8 @@ def block_title(block: str) -> str:
 def blocks() -> dict[str, str]:
     """Every block with its title, in code-set order."""
     return dict(_blocks()[1])
+
+
+def categories() -> tuple[str, ...]:
+    """Every three-character category that lies in a block."""
+    return tuple(_blocks()[0])

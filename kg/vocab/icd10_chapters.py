@@ -33,6 +33,11 @@ def chapter_of(code: str) -> str | None:
     return chapter if first <= category <= last else None
 
 
+def chapter_ranges() -> tuple[tuple[str, str, str], ...]:
+    """(first category, last category, chapter number) of every chapter, in category order."""
+    return _RANGES
+
+
 #: Each chapter's title, as the code set gives it.
 TITLES: dict[str, str] = {
     "1": "Certain infectious and parasitic diseases", "2": "Neoplasms",
@@ -51,4 +56,4 @@ TITLES: dict[str, str] = {
 }
 
 
-__all__ = ["TITLES", "chapter_of"]
+__all__ = ["TITLES", "chapter_of", "chapter_ranges"]

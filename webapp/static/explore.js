@@ -1,6 +1,6 @@
-/* The guideline → category → outcome explorer: draws the Sankey-style diagram from /explore.json as SVG and makes
-   the links table sortable. No inline scripts or styles (the Content-Security-Policy forbids them): SVG
-   presentation attributes only, text set with textContent. */
+/* The guideline → category → outcome explorer: draws the Sankey-style diagram from /explore.json as SVG, makes
+   the links table sortable and each filter list narrowable by typing. No inline scripts or styles (the
+   Content-Security-Policy forbids them): SVG presentation attributes only, text set with textContent. */
 (function () {
   "use strict";
 
@@ -209,6 +209,40 @@
     });
   }
 
+  function fold(text) {
+    return text.toLowerCase().replace(/\s+/g, " ").trim();
+  }
+
+  /* A filter list's type-to-filter box: shows the values whose label holds every word typed (in any case), hides
+     the others (ticked values stay in the form either way). Enter in the box does not submit the form; Escape
+     empties it. */
+  function makeSearchable(group) {
+    var box = group.querySelector("input.filter-search");
+    var options = Array.prototype.slice.call(group.querySelectorAll(".filter-options label.filter-option"));
+    var none = group.querySelector(".filter-none");
+    if (!box || !options.length) { return; }
+    var texts = options.map(function (label) { return fold(label.textContent); });
+    box.hidden = false;
+    function apply() {
+      var words = fold(box.value).split(" ").filter(Boolean);
+      var shown = 0;
+      options.forEach(function (label, i) {
+        var match = words.every(function (word) { return texts[i].indexOf(word) !== -1; });
+        label.hidden = !match;
+        if (match) { shown += 1; }
+      });
+      if (none) { none.hidden = shown > 0; }
+      group.setAttribute("data-shown", String(shown));
+    }
+    box.addEventListener("input", apply);
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); }
+      if (event.key === "Escape") { box.value = ""; apply(); }
+    });
+    apply();
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("#filters .filter-list"), makeSearchable);
   var container = document.getElementById("sankey");
   if (container) { loadDiagram(container); }
   var table = document.getElementById("links-table");
