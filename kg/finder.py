@@ -174,6 +174,20 @@ def _iris(facet: str, values: Iterable[str]) -> list[str]:
     return [str(mint.concept_iri(scheme, v)) if scheme else v for v in values]
 
 
+#: Per facet, the condition on ``items i JOIN letters l`` its values set (any of them: ``{}`` takes their marks).
+_CONDITIONS = {
+    "outcome": "i.outcome IN ({})", "category": "i.category IN ({})", "treatment": "i.treatment IN ({})",
+    "side": "i.laterality IN ({})", "priority": "l.priority IN ({})", "year": "i.year IN ({})",
+    # a region finds the regions inside it too ("spine" finds "lumbar spine"): the index lists those above
+    "region": "i.item IN (SELECT item FROM item_regions WHERE region IN ({}))",
+    "guideline": "i.item IN (SELECT item FROM item_sources WHERE level = 'guideline' AND guideline IN ({}))",
+    "chapter": "i.item IN (SELECT item FROM item_sources WHERE level = 'chapter' AND detail_iri IN ({}))",
+    "specialty": "i.letter IN (SELECT letter FROM letter_specialties WHERE specialty IN ({}))",
+    "icd-chapter": "i.letter IN (SELECT letter FROM letter_diagnoses WHERE chapter IN ({}))",
+    "icd-block": "i.letter IN (SELECT letter FROM letter_diagnoses WHERE block IN ({}))",
+}
+
+
 def _conditions(selection: Selection) -> tuple[str, list[Any]]:
     """The SQL condition over ``items i JOIN letters l`` that the selection sets, and its parameters."""
     where: list[str] = ["1"]
@@ -190,35 +204,18 @@ def _conditions(selection: Selection) -> tuple[str, list[Any]]:
         where.append("l.decision_date <= ?")
         params.append(selection.date_to)
     for facet, values in selection.facets:
-        iris = _iris(facet, values)
-        if facet == "outcome":
-            among("i.outcome IN ({})", iris)
-        elif facet == "category":
-            among("i.category IN ({})", iris)
-        elif facet == "treatment":
-            among("i.treatment IN ({})", iris)
-        elif facet == "side":
-            among("i.laterality IN ({})", iris)
-        elif facet == "region":  # a region finds the regions inside it too ("spine" finds "lumbar spine")
-            among("i.item IN (SELECT item FROM item_regions WHERE region IN ({}))", iris)
-        elif facet == "guideline":
-            among("i.item IN (SELECT item FROM item_sources WHERE level = 'guideline' AND guideline IN ({}))", iris)
-        elif facet == "chapter":
-            among("i.item IN (SELECT item FROM item_sources WHERE level = 'chapter' AND detail_iri IN ({}))", iris)
-        elif facet == "specialty":
-            among("i.letter IN (SELECT letter FROM letter_specialties WHERE specialty IN ({}))", iris)
-        elif facet == "icd-chapter":
-            among("i.letter IN (SELECT letter FROM letter_diagnoses WHERE chapter IN ({}))", list(values))
-        elif facet == "icd-block":
-            among("i.letter IN (SELECT letter FROM letter_diagnoses WHERE block IN ({}))", [v.upper() for v in values])
-        elif facet == "icd":  # a code finds itself and the codes below it
+        if facet == "icd":  # a code finds itself and the codes below it
             where.append("i.letter IN (SELECT letter FROM letter_diagnoses WHERE "
                          + " OR ".join("REPLACE(code, '.', '') LIKE ?" for _ in values) + ")")
             params.extend(v.replace(".", "").upper() + "%" for v in values)
-        elif facet == "priority":
-            among("l.priority IN ({})", iris)
+        elif facet == "icd-chapter":
+            among(_CONDITIONS[facet], list(values))
+        elif facet == "icd-block":
+            among(_CONDITIONS[facet], [v.upper() for v in values])
         elif facet == "year":
-            among("i.year IN ({})", [int(v) if v.isdigit() else -1 for v in values])
+            among(_CONDITIONS[facet], [int(v) if v.isdigit() else -1 for v in values])
+        else:
+            among(_CONDITIONS[facet], _iris(facet, values))
     if selection.q:
         try:
             expression = match_expression(selection.q)

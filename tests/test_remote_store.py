@@ -10,8 +10,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -50,23 +51,29 @@ def _launch(location: Path, port: int) -> subprocess.Popen[bytes]:
                                 stdout=log, stderr=subprocess.STDOUT)
 
 
-def _start(location: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = _launch(location, port)
-    deadline = time.monotonic() + 30
+def _answering(url: str, process: subprocess.Popen[Any], seconds: float, what: Callable[[], str]) -> None:
+    """Wait until ``url`` answers 200; if the process ends or the time runs out first, fail with ``what()``."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=2) as answer:
+            with urllib.request.urlopen(url, timeout=5) as answer:
                 if answer.status == 200:
-                    return process, url
+                    return
         except (urllib.error.URLError, ConnectionError, OSError):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            log = (location.parent / "oxigraph.log").read_text(errors="replace")
-            raise RuntimeError(f"oxigraph serve did not start: {log}")
-        time.sleep(0.1)
+            raise RuntimeError(f"did not start: {what()}")
+        time.sleep(0.2)
+
+
+def _start(location: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = _launch(location, port)
+    _answering(f"{url}/query?query=ASK%7B%7D", process, 30,
+               lambda: "oxigraph serve: " + (location.parent / "oxigraph.log").read_text(errors="replace"))
+    return process, url
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -305,18 +312,8 @@ def _serve_on(url: str, cwd: Path, *extra: str) -> tuple[subprocess.Popen[str], 
     process = subprocess.Popen([str(kg), "serve", "--store", url, "--port", str(port), *extra], cwd=cwd,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/", timeout=5) as answer:
-                if answer.status == 200:
-                    return process, base
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"kg serve did not start: {process.communicate()[0]}")
-        time.sleep(0.3)
+    _answering(f"{base}/", process, 60, lambda: "kg serve: " + process.communicate()[0])
+    return process, base
 
 
 def _page(url: str) -> str:
