@@ -99,6 +99,13 @@ def count_triples(select: Callable[[str], list[dict[str, Any]]], graph: URIRef |
     return int(select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")[0]["n"])
 
 
+def text_search_wanted(sparql: str) -> bool:
+    """Whether a query calls the text search function (only then is the item index opened for it)."""
+    from kg.text_index import MATCHES_FUNCTION
+
+    return MATCHES_FUNCTION.rsplit("#", 1)[0] in sparql
+
+
 def open_store(path: str | os.PathLike[str], writable: bool) -> Any:
     """The raw store at ``path`` for a process that already holds the right to it (the server's workers, under
     the serving lock that :func:`hold_for_serving` takes): a pyoxigraph store, or for an http(s) URL a
@@ -120,6 +127,7 @@ class KGStore:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._items: ItemIndex | None = None
+        self._searched: ItemIndex | None = None  # read-only, for the text search function of queries
         self._lock: IO[str] | None = None
         if self.path is None:
             self.store = ox.Store()
@@ -172,9 +180,10 @@ class KGStore:
 
     def close(self) -> None:
         """Flush and release the write lock."""
-        if self._items is not None:
-            self._items.close()
-            self._items = None
+        for opened in (self._items, self._searched):
+            if opened is not None:
+                opened.close()
+        self._items = self._searched = None
         if self._lock is not None:
             if hasattr(self, "store"):
                 self.store.flush()
@@ -234,8 +243,24 @@ class KGStore:
         return sorted(g.value for g in self.store.named_graphs())
 
     def query(self, sparql: str, **options: Any) -> Any:
-        """Run a SPARQL query with the project's prefixes predeclared."""
+        """Run a SPARQL query with the project's prefixes predeclared, and the text search function
+        (:func:`kg.text_index.sparql_functions`) when the store has an item index."""
+        if "custom_functions" not in options and text_search_wanted(sparql):
+            functions = self._text_functions()
+            if functions:
+                options["custom_functions"] = functions
         return self.store.query(sparql, prefixes=PREFIXES, **options)
+
+    def _text_functions(self) -> dict[Any, Any]:
+        """The text search function over this store's item index (none without a current one)."""
+        from kg.item_index import FILE_NAME, ItemIndex
+        from kg.text_index import sparql_functions
+
+        if self.path is None or not (self.path / FILE_NAME).is_file():
+            return {}
+        if self._searched is None:
+            self._searched = ItemIndex(self.path / FILE_NAME, read_only=True)
+        return sparql_functions(self._searched.db) if self._searched.current else {}
 
     def select(self, sparql: str) -> list[dict[str, Any]]:
         """A SELECT query's rows as dicts of Python values (strings, ints, floats, None)."""

@@ -189,3 +189,46 @@ def snippets(db: sqlite3.Connection, text: str, items: Iterable[str], letters: I
                     f"AND {column} IN ({', '.join('?' * len(chunk))})", [expression, kind, *chunk]):
                 found[key] = _marked(body if _OPEN in body else terms)
     return found
+
+
+#: The SPARQL function that joins a text query with graph patterns (see :func:`sparql_functions`).
+MATCHES_FUNCTION = "https://w3id.org/imr-kg/function#matches"
+
+
+def sparql_functions(db: sqlite3.Connection) -> dict[Any, Any]:
+    """Custom SPARQL functions for pyoxigraph's ``Store.query(custom_functions=...)``, over this index:
+
+    ``<https://w3id.org/imr-kg/function#matches>(?x, "words")`` is true when ``?x`` is a disputed item whose own
+    words or whose letter's words match (as :func:`match_expression` reads them), or a case whose letter or one
+    of whose items matches; false for anything else. The words are looked up once per query."""
+    import pyoxigraph as ox
+
+    found: dict[str, frozenset[str]] = {}
+
+    def matching(text: str) -> frozenset[str]:
+        if text not in found:
+            from kg.rdf import mint
+
+            expression = match_expression(text)
+            docs = db.execute("SELECT d.kind, d.iri, d.letter FROM search JOIN search_docs d ON d.doc = search.rowid "
+                              "WHERE search MATCH ?", (expression,)).fetchall()
+            letters = {letter for kind, _, letter in docs if kind == "letter"}
+            hits = {iri for kind, iri, _ in docs if kind == "item"}
+            keys = sorted(letters)
+            for offset in range(0, len(keys), 500):
+                chunk = keys[offset:offset + 500]
+                hits.update(item for (item,) in db.execute(
+                    f"SELECT item FROM items WHERE letter IN ({', '.join('?' * len(chunk))})", chunk))
+            hits.update(str(mint.case_iri(letter)) for _, _, letter in docs)
+            found[text] = frozenset(hits)
+        return found[text]
+
+    def matches(node: Any, words: Any) -> Any:
+        if not isinstance(words, ox.Literal):
+            return None
+        try:
+            return ox.Literal(isinstance(node, ox.NamedNode) and node.value in matching(words.value))
+        except SearchSyntaxError:
+            return None  # an error in SPARQL terms: the FILTER drops the row
+
+    return {ox.NamedNode(MATCHES_FUNCTION): matches}

@@ -170,3 +170,18 @@ def test_kg_search_prints_what_the_finder_finds(built_store_path: Path, index: I
     assert none.exit_code == 1 and "0 items in 0 cases" in none.output
     unknown = runner.invoke(cli, ["search", "--where", "colour=red", "--store", str(built_store_path)])
     assert unknown.exit_code == 2 and "unknown facet 'colour'" in unknown.output
+
+
+def test_the_text_search_joins_sparql(index: ItemIndex, graph: KGStore, client) -> None:
+    """fn:matches(?item, "words") in SPARQL picks the items the finder finds for the words, in `kg query`'s store
+    and through /sparql; a case matches when its letter or one of its items does."""
+    query = ('PREFIX fn: <https://w3id.org/imr-kg/function#> SELECT DISTINCT ?i WHERE { GRAPH ?g { '
+             '?c imr:disputedItem ?i } FILTER(fn:matches(?i, "injection")) }')
+    expected = _picked(index, q=["injection"])
+    assert expected and {str(r["i"]) for r in graph.select(query)} == expected
+    answer = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200
+    assert {b["i"]["value"] for b in answer.get_json()["results"]["bindings"]} == expected
+    cases = graph.select('PREFIX fn: <https://w3id.org/imr-kg/function#> SELECT DISTINCT ?c WHERE { GRAPH ?g { '
+                         '?c imr:disputedItem ?i } FILTER(fn:matches(?c, "injection")) }')
+    assert {str(r["c"]) for r in cases} == {i.rsplit("/item/", 1)[0] for i in expected}

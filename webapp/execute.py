@@ -12,7 +12,8 @@ import pyoxigraph as ox
 
 from kg.namespaces import PREFIXES
 from kg.rdf.formats import RDF_FORMATS
-from kg.store import graph_update
+from kg.store import graph_update, text_search_wanted
+from kg.text_index import sparql_functions
 from webapp.runner import Answer, Request
 
 SELECT_TYPES = {
@@ -24,7 +25,7 @@ GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def execute(store: Any, request: Request) -> Answer:
+def execute(store: Any, request: Request, searched: Any = None) -> Answer:
     """Run the request on the store the worker opened (a pyoxigraph store, or a :class:`kg.remote_store.RemoteStore`
     taking the same calls), with the project's prefixes predeclared for queries and updates; SELECT/ASK answers
     are serialised here, graphs with pyoxigraph."""
@@ -43,6 +44,8 @@ def execute(store: Any, request: Request) -> Answer:
         options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
         if not request.default_graphs:
             options["default_graph"] = []  # protocol dataset given: an empty default graph, not the store's
+    if searched is not None and text_search_wanted(request.text):
+        options["custom_functions"] = sparql_functions(searched.db)  # the item index's full-text search
     result = store.query(request.text, **options)
     if isinstance(result, ox.QueryBoolean):
         return _boolean(bool(result), request.result_format or "json")

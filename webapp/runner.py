@@ -64,6 +64,7 @@ def _serve(connection: Connection, store_path: str, writable: bool) -> None:
     except Exception as error:  # told to the parent, which raises it as QueryFailed
         connection.send(f"{type(error).__name__}: {error}")
         return
+    searched = _search_index(store_path)
     connection.send("ready")
     while True:
         try:
@@ -71,9 +72,23 @@ def _serve(connection: Connection, store_path: str, writable: bool) -> None:
         except EOFError:
             return
         try:
-            connection.send(("ok", execute(store, request)))
+            connection.send(("ok", execute(store, request, searched)))
         except Exception as error:  # sent back to the caller, which turns it into a 400
             connection.send(("error", f"{type(error).__name__}: {error}"))
+
+
+def _search_index(store_path: str) -> Any:
+    """The item index beside a local store, read-only, for the text search function (None without one)."""
+    from pathlib import Path
+
+    from kg.item_index import FILE_NAME, ItemIndex
+    from kg.remote_store import is_url
+
+    path = Path(store_path) / FILE_NAME
+    if is_url(store_path) or not path.is_file():
+        return None
+    index = ItemIndex(path, read_only=True)
+    return index if index.current else None
 
 
 class _Worker:
