@@ -19,6 +19,7 @@ from typing import Any
 from kg.explorer import wilson_interval
 from kg.item_index import ItemIndex
 from kg.rdf import mint
+from kg.record import CaseRecord
 from kg.text_index import SearchSyntaxError, match_expression
 
 #: How much each kind of shared feature adds to a candidate's score.
@@ -99,6 +100,30 @@ def probe_of_item(index: ItemIndex, item: str, words: bool = True) -> Probe | No
             probe.chapters.add(detail)
     probe.codes = {code for (code,) in index.db.execute(
         "SELECT code FROM letter_diagnoses WHERE letter = ? AND code != ''", (letter,))}
+    return probe
+
+
+def probe_of_record(record: CaseRecord, number: int) -> Probe:
+    """The probe of item ``number`` (from 1) of an extracted letter that is not stored (an upload): its treatment,
+    category, regions, the guidelines and chapters cited for it (by either party), the letter's diagnoses, and
+    only decisions before the letter's own."""
+    from kg.vocab import vocabulary
+
+    item = record.items[number - 1]
+    probe = Probe(treatment=str(mint.concept_iri("treatment", item.treatment_id)) if item.treatment_id else "",
+                  category=str(mint.category_iri(item.category)) if item.category else "", words=item.request,
+                  before=record.decision_date or "",
+                  exclude_letter=mint.case_key(record.case_number, record.sha256) if record.case_number else "")
+    regions = vocabulary("body-region")
+    for region in item.body_region_ids:
+        probe.regions.add(str(mint.concept_iri("body-region", region)))
+        probe.regions_above.update(c.iri for c in regions.ancestors(region))
+    for citation in [*item.reviewer_guideline, *item.claims_administrator_guideline]:
+        if citation.guideline_id:
+            probe.guidelines.add(str(mint.concept_iri("guideline", citation.guideline_id)))
+        if citation.chapter_id:
+            probe.chapters.add(str(mint.concept_iri("guideline", citation.chapter_id)))
+    probe.codes = {d.icd10 for d in record.diagnoses if d.icd10}
     return probe
 
 
@@ -302,4 +327,5 @@ def deciding_sentences(rationale: str, most: int = 2) -> list[str]:
     return [s if len(s) <= 400 else s[:397] + "…" for s in deciding[-most:]]
 
 
-__all__ = ["Match", "Probe", "Similar", "WEIGHTS", "deciding_sentences", "probe_of_item", "probe_of_text", "similar"]
+__all__ = ["Match", "Probe", "Similar", "WEIGHTS", "deciding_sentences", "probe_of_item", "probe_of_record",
+           "probe_of_text", "similar"]

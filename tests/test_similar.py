@@ -77,3 +77,20 @@ def test_the_page_and_the_command(client, built_store_path: Path) -> None:
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["matches"]
+
+
+def test_an_uploaded_letter_is_compared_item_by_item(client) -> None:
+    """A letter sent to /similar is read (not stored) and each of its items gets its own similar decisions,
+    earlier than the letter and from other letters; a file of another type is refused."""
+    from io import BytesIO
+
+    from tests.conftest import SEED
+
+    sent = client.post("/similar", data={"letter": (BytesIO(SEED.read_bytes()), SEED.name)},
+                       content_type="multipart/form-data")
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 200 and "each with its similar decisions" in html
+    assert html.count('class="similar-group"') >= 1 and "Item 1:" in html
+    assert "CM14-0166055</a>" not in html  # never its own case
+    refused = client.post("/similar", data={"letter": (BytesIO(b"x"), "notes.docx")}, content_type="multipart/form-data")
+    assert refused.status_code == 400

@@ -1,10 +1,16 @@
-"""Similar decisions (``/similar``): for a stored item (``?item=IRI``) or a request in words (``?q=...``), the
-earlier decisions most like it, why, and how they went. The ranking is :mod:`kg.similar`'s, over the item index."""
+"""Similar decisions (``/similar``): for a stored item (``?item=IRI``), a request in words (``?q=...``) or a letter
+uploaded for the purpose (POST, not stored), the earlier decisions most like it, why, and how they went. The
+ranking is :mod:`kg.similar`'s, over the item index."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from kg.similar import Probe, probe_of_item, probe_of_text, similar
+from flask import Blueprint, abort, current_app, render_template, request
+
+from kg.letters import SUPPORTED_SUFFIXES
+from kg.similar import Probe, Similar, probe_of_item, probe_of_record, probe_of_text, similar
 from kg.vocab import concept_of
 from webapp import lookups
 from webapp.store import item_index
@@ -22,8 +28,7 @@ def similar_page() -> str:
         abort(400, "item= must be the IRI of a disputed item, such as https://w3id.org/imr-kg/case/CM14-0166055/item/1")
     index = item_index()
     if index is None:
-        return render_template("similar/similar.html", active_page="similar", words=words, item=item, found=None,
-                               no_index=True)
+        return _render(words=words, item=item, groups=[], no_index=True)
     with index:
         probe: Probe | None = None
         if item:
@@ -32,9 +37,46 @@ def similar_page() -> str:
                 abort(404, f"No disputed item {item} in this store.")
         elif words:
             probe = probe_of_text(words)
-        found = similar(index, probe, TOP) if probe is not None else None
-    return render_template("similar/similar.html", active_page="similar", words=words, item=item, found=found,
-                           no_index=False, label=_label, case_path=lookups.app_path)
+        groups = [("", similar(index, probe, TOP))] if probe is not None else []
+    return _render(words=words, item=item, groups=groups, no_index=False)
+
+
+@bp.post("/similar")
+def similar_to_letter() -> str:
+    """The similar decisions of each disputed item of an uploaded letter (read, not stored)."""
+    from kg.pipeline import extract_bytes
+
+    origin = request.headers.get("Origin")
+    if origin and urlsplit(origin).netloc != request.host:
+        abort(403, "The letter must be sent from this site's own form.")
+    sent = request.files.get("letter")
+    if sent is None or not sent.filename:
+        abort(400, "Choose a letter file (PDF, text, Markdown or HTML) to compare.")
+    name = Path(sent.filename).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        abort(400, f"{name}: not a letter file this tool reads (it reads {', '.join(sorted(SUPPORTED_SUFFIXES))}).")
+    limit = int(current_app.config["UPLOAD_MAX_BYTES"])
+    data = sent.read(limit + 1)
+    if len(data) > limit:
+        abort(413, f"{name}: larger than {limit:,} bytes.")
+    record = extract_bytes(data, name, suffix)
+    if record.errors or not record.items:
+        problem = "; ".join(record.errors) or "no disputed item was found in it"
+        return _render(words="", item="", groups=[], no_index=False, problem=f"{name}: {problem}")
+    index = item_index()
+    if index is None:
+        return _render(words="", item="", groups=[], no_index=True)
+    with index:
+        groups = [(f"Item {n}: {item.request}", similar(index, probe_of_record(record, n), TOP))
+                  for n, item in enumerate(record.items, 1)]
+    return _render(words="", item="", groups=groups, no_index=False, uploaded=name)
+
+
+def _render(**context: Any) -> str:
+    groups: list[tuple[str, Similar]] = context["groups"]
+    return render_template("similar/similar.html", active_page="similar", label=_label, case_path=lookups.app_path,
+                           found=groups[0][1] if len(groups) == 1 else None, **context)
 
 
 def _label(iri: str) -> str:
