@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: set up, build the knowledge graph from the bundled letters into ./data, then serve the
-# workbench and SPARQL endpoint on http://127.0.0.1:8000/ until interrupted.
+# web app (home page, finder, search, workbench, SPARQL endpoint) on http://127.0.0.1:8000/ until interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
