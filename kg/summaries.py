@@ -180,7 +180,7 @@ def stored_facts_query(*letter_graphs: str) -> str:
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX sh: <http://www.w3.org/ns/shacl#>
 PREFIX xsd: <{_XSD}>
-SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
+SELECT DISTINCT ?thing ?dimension ?value ?code ?year ?outcome WHERE {{
   VALUES ?g {{ {graphs} }}
   GRAPH ?g {{
     ?case a imr:Case .
@@ -226,8 +226,7 @@ SELECT DISTINCT ?thing ?dimension ?value ?year ?outcome WHERE {{
              BIND(IRI(CONCAT("{_DAYS}", STR(?days))) AS ?value)
              BIND(?case AS ?thing) BIND("case-days" AS ?dimension) BIND("cases" AS ?outcome) }}
   }} }}
-  OPTIONAL {{ GRAPH <{GRAPH}icd10cm> {{ ?code skos:broader* ?value . ?value imr:icd10Level "chapter" }} }}
-  FILTER(BOUND(?value))
+  FILTER(BOUND(?value) || BOUND(?code))
   BIND(IF(BOUND(?date), SUBSTR(STR(?date), 1, 4), "") AS ?year)
 }}"""
 
@@ -260,8 +259,24 @@ def recount(store: Writer, batch: int = 200, progress: Callable[[int], None] | N
 
 
 def facts_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Fact]:
-    """The facts of :func:`stored_facts_query`'s rows."""
+    """The facts of :func:`stored_facts_query`'s rows. The ICD-10-CM chapter of a diagnosis is worked out here
+    from its code (:func:`kg.vocab.icd10_chapters.chapter_of`, as loading does), then each thing counts once per
+    chapter."""
+    from kg.vocab.icd10_chapters import chapter_of
+
     known = set(OUTCOMES) | {"cases", "items", "diagnoses", "letters", "problems"}
+    unique: dict[tuple[str, ...], Mapping[str, Any]] = {}
+    for row in rows:
+        value = row.get("value")
+        if value is None:
+            code = str(row.get("code") or "").rsplit("/", 1)[-1]
+            chapter = chapter_of(urllib.parse.unquote(code)) if code else None
+            if chapter is None:
+                continue
+            value = str(mint.icd10_iri(f"chapter-{chapter}"))
+        key = (str(row.get("thing")), str(row["dimension"]), str(value), str(row.get("year") or ""), str(row["outcome"]))
+        unique.setdefault(key, {**row, "value": value})
+    rows = list(unique.values())
     return [(str(r["dimension"]), str(r["value"]), str(r["year"] or ""), str(r["outcome"])) for r in rows
             if r.get("outcome") in known and (r.get("outcome") in OUTCOMES) == (r["dimension"] in DIMENSIONS)]
 
