@@ -30,7 +30,8 @@ FACETS: dict[str, tuple[str, str | None]] = {
     "outcome": ("Outcome", "outcome"), "category": ("Category", "category"),
     "treatment": ("Treatment", "treatment"), "region": ("Body region", "body-region"),
     "side": ("Side", "laterality"), "guideline": ("Guideline (reviewer)", "guideline"),
-    "chapter": ("Guideline chapter (reviewer)", "guideline"), "specialty": ("Reviewer specialty", "specialty"),
+    "chapter": ("Guideline chapter (reviewer)", "guideline"), "topic": ("Guideline topic (reviewer)", None),
+    "specialty": ("Reviewer specialty", "specialty"),
     "icd-chapter": ("ICD-10-CM chapter", None), "icd-block": ("ICD-10-CM block", None),
     "icd": ("ICD-10-CM code", None), "priority": ("Priority", None), "year": ("Decision year", None),
 }
@@ -40,6 +41,7 @@ PER_PAGE = (25, 50, 100, 200)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID = re.compile(r"[A-Za-z0-9._-]{1,80}")
 _CODE = re.compile(r"[A-Za-z]\d[0-9A-Za-z](\.?[0-9A-Za-z]{0,4})?")
+_TEXT = re.compile(r"[^\x00-\x1f<>]{1,200}")  # a topic as the letters write it
 
 
 class SelectionError(KGError):
@@ -106,7 +108,7 @@ def parse_selection(args: Mapping[str, Iterable[str]]) -> Selection:
     for name in FACETS:
         values = tuple(dict.fromkeys(v.strip() for v in args.get(name, ()) if v.strip()))
         for value in values:
-            pattern = _CODE if name == "icd" else _ID
+            pattern = _CODE if name == "icd" else _TEXT if name == "topic" else _ID
             if not pattern.fullmatch(value):
                 raise SelectionError(f"{name}={value[:40]!r} is not a value the finder knows")
         if values:
@@ -182,6 +184,7 @@ _CONDITIONS = {
     "region": "i.item IN (SELECT item FROM item_regions WHERE region IN ({}))",
     "guideline": "i.item IN (SELECT item FROM item_sources WHERE level = 'guideline' AND guideline IN ({}))",
     "chapter": "i.item IN (SELECT item FROM item_sources WHERE level = 'chapter' AND detail_iri IN ({}))",
+    "topic": "i.item IN (SELECT item FROM item_sources WHERE level = 'topic' AND detail_iri = '' AND detail IN ({}))",
     "specialty": "i.letter IN (SELECT letter FROM letter_specialties WHERE specialty IN ({}))",
     "icd-chapter": "i.letter IN (SELECT letter FROM letter_diagnoses WHERE chapter IN ({}))",
     "icd-block": "i.letter IN (SELECT letter FROM letter_diagnoses WHERE block IN ({}))",
@@ -208,7 +211,7 @@ def _conditions(selection: Selection) -> tuple[str, list[Any]]:
             where.append("i.letter IN (SELECT letter FROM letter_diagnoses WHERE "
                          + " OR ".join("REPLACE(code, '.', '') LIKE ?" for _ in values) + ")")
             params.extend(v.replace(".", "").upper() + "%" for v in values)
-        elif facet == "icd-chapter":
+        elif facet in ("icd-chapter", "topic"):
             among(_CONDITIONS[facet], list(values))
         elif facet == "icd-block":
             among(_CONDITIONS[facet], [v.upper() for v in values])
@@ -297,6 +300,8 @@ _FACET_SQL = {
                  "AND s.level = 'guideline' WHERE {where} GROUP BY 1",
     "chapter": "SELECT s.detail_iri, COUNT(DISTINCT i.item) FROM {from_} JOIN item_sources s ON s.item = i.item "
                "AND s.level = 'chapter' AND s.detail_iri != '' WHERE {where} GROUP BY 1",
+    "topic": "SELECT s.detail, COUNT(DISTINCT i.item) FROM {from_} JOIN item_sources s ON s.item = i.item "
+             "AND s.level = 'topic' AND s.detail_iri = '' WHERE {where} GROUP BY 1",
     "specialty": "SELECT p.specialty, COUNT(DISTINCT i.item) FROM {from_} JOIN letter_specialties p "
                  "ON p.letter = i.letter WHERE {where} GROUP BY 1",
     "icd-chapter": "SELECT g.chapter, COUNT(DISTINCT i.item) FROM {from_} JOIN letter_diagnoses g "
@@ -376,6 +381,18 @@ def plain_row(row: Mapping[str, Any]) -> dict[str, str]:
 
 __all__ = ["CSV_COLUMNS", "FACETS", "Found", "SORTS", "Selection", "SelectionError", "facet_counts", "find",
            "parse_selection", "plain_row", "rows", "value_id", "value_label"]
+
+
+def topic_selection(scope: str, topic: str, page: int = 1, per_page: int = 25) -> Selection | None:
+    """The selection of the items whose reviewer cited ``topic`` (as written) under ``scope``, a guideline chapter
+    or a guideline (IRIs), as the "topic" counts of :mod:`kg.summaries` name them; None for an unknown scope."""
+    from kg.vocab import concept_of
+
+    concept = concept_of(scope)
+    if concept is None or concept.scheme != "guideline" or not _TEXT.fullmatch(topic):
+        return None
+    facet = "chapter" if concept.broader else "guideline"
+    return Selection(facets=((facet, (concept.id,)), ("topic", (topic,))), page=page, per_page=per_page)
 
 
 def concept_selection(iri: str, page: int = 1, per_page: int = 25) -> Selection | None:

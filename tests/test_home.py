@@ -67,3 +67,19 @@ def test_concept_pages_count_and_page_their_items(client, built_store) -> None:
     requested = built_store.select("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { GRAPH ?g { ?c imr:disputedItem ?i . "
                                    "?i imr:treatment <https://w3id.org/imr-kg/vocab/treatment/mri> } }")[0]["n"]
     assert f"<strong>{requested}</strong> disputed item" in mri
+
+
+def test_a_topic_page_shows_the_items_citing_it(client, built_store) -> None:
+    """The "topic" counts' value IRIs open a page of the items whose reviewer cited the topic, as many as the
+    kept count says; an unknown topic is a 404."""
+    import re
+
+    rows = built_store.select('SELECT ?v ?n WHERE { GRAPH <https://w3id.org/imr-kg/graph/summaries> { ?o imr:dimension '
+                              '"topic" ; imr:dimensionValue ?v ; imr:citedTopic "Opioids" ; imr:items ?n } }')
+    assert rows
+    path = str(rows[0]["v"]).replace("https://w3id.org/imr-kg", "")
+    html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
+    shown = int(re.search(r"<strong>([\d,]+)</strong> disputed item", html).group(1))
+    assert shown == sum(int(r["n"]) for r in rows) and "<h1>Opioids</h1>" in html
+    assert 'href="/cases?guideline=mtus-chronic-pain&amp;topic=Opioids"' in html
+    assert client.get(path + "-not-cited", headers={"Accept": "text/html"}).status_code == 404

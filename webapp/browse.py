@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypedDict
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -126,6 +126,8 @@ def _negotiate() -> str:
 
 
 def _dispatch(section: str, rest: str) -> Response:
+    if section == "vocab" and "/topic/" in rest:
+        return _topic_page(*rest.split("/topic/", 1))
     fmt = next((name for suffix, name in SUFFIXES.items() if rest.endswith(suffix)), None)
     if fmt:
         rest = rest[: -len(RDF_FORMATS[fmt].suffix)]
@@ -307,17 +309,37 @@ def _letter_page(iri: str) -> Response:
                  formats=_formats(lookups.app_path(iri)))
 
 
-def _decisions(iri: str) -> dict[str, Any] | None:
+def _topic_page(scope_path: str, topic: str) -> Response:
+    """A guideline topic as the reviewers cited it (``/vocab/guideline/ID/topic/TEXT``, the value IRIs of the
+    "topic" counts): its decisions, under its chapter or guideline. Topics are words in the letters, not concepts
+    of the vocabulary, so the page has no RDF of its own."""
+    scope = lookups.iri_for_path("vocab", scope_path)
+    iri = f"{scope}/topic/{quote(topic, safe='')}"
+    selection = finder.topic_selection(scope, topic, page=_page_number())
+    decisions = _decisions(iri, selection) if selection is not None else None
+    if decisions is None or not decisions["found"].items:
+        return _not_found(iri, "html", "No reviewer cited this topic under this guideline or chapter.")
+    from kg.vocab import concept_of
+
+    concept = concept_of(scope)
+    return _html("browse/topic.html", topic=topic, scope=scope, scope_label=concept.pref_label if concept else scope,
+                 iri=iri, decisions=decisions)
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _decisions(iri: str, selection: finder.Selection | None = None) -> dict[str, Any] | None:
     """A concept's decisions from the item index: the items (a page of them, ``?page=``), the share overturned
     with its 95% interval, year by year, and the concepts most often seen with it. None without an index, or
     for a concept no item is filtered by."""
     from kg.explorer import wilson_interval
 
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    selection = finder.concept_selection(iri, page=page)
+    selection = selection or finder.concept_selection(iri, page=_page_number())
     if selection is None:
         return None
     index = item_index()
@@ -327,9 +349,9 @@ def _decisions(iri: str) -> dict[str, Any] | None:
         found = finder.find(index, selection)
         years = finder.by_year(index, selection)
     decided = found.upheld + found.overturned
-    own = selection.facets[0][0]
+    own = {facet for facet, _ in selection.facets}
     seen_with = {facet: [v for v in values if not v["chosen"]][:6] for facet, values in found.facets.items()
-                 if facet not in (own, "outcome", "year", "priority", "icd") and values}
+                 if facet not in own | {"outcome", "year", "priority", "icd"} and values}
     return {"found": found, "decided": decided, "interval": wilson_interval(found.overturned, decided) if decided
             else None, "years": [(y, n, o, wilson_interval(o, n)) for y, n, o in years], "seen_with": seen_with,
             "finder": "/cases?" + urlencode(selection.to_args(page=1, per_page=50)), "facets": finder.FACETS,
