@@ -65,9 +65,11 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
     summary = loader.finish()
     store.set_meta({"fingerprint": current})
     if items is not None:  # so that the explorer and network pages answer at once (nothing to do if unchanged)
+        from kg import finder
         from kg.analytics import refresh_projections
         from kg.explorer import refresh_explorer
 
         refresh_explorer(items)
         refresh_projections(items)
+        finder.refresh(items)
     return summary

@@ -12,6 +12,7 @@ Words (``q``) are looked up in the full-text index (:mod:`kg.text_index`): an it
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -155,8 +156,20 @@ def find(index: ItemIndex, selection: Selection, facets: bool = True) -> Found:
     found = Found(selection, int(total[0]), int(total[1]), int(total[2]), int(total[3]))
     found.rows = _page(index, selection, where, params)
     if facets:
-        found.facets = facet_counts(index, selection)
+        found.facets = kept_facet_counts(index, selection)
     return found
+
+
+def kept_facet_counts(index: ItemIndex, selection: Selection) -> dict[str, list[dict[str, Any]]]:
+    """:func:`facet_counts`, worked out once per selection (its words, dates and facets; not its order or page)
+    and state of the index, and kept in it when it is open for writing."""
+    key = "finder:" + json.dumps([selection.q, selection.date_from, selection.date_to, selection.facets])
+    return index.remembered(key, lambda: facet_counts(index, selection))
+
+
+def refresh(index: ItemIndex) -> None:
+    """Count the facets of the finder's first page (no choice made), for the index as it is now."""
+    kept_facet_counts(index, Selection())
 
 
 def rows(index: ItemIndex, selection: Selection, limit: int | None = None) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from kg import finder
 from kg.item_index import ItemIndex
 from kg.text_index import snippets
 from webapp import lookups
-from webapp.store import item_index
+from webapp.store import writable_item_index
 
 bp = Blueprint("finder", __name__)
 DOWNLOAD_LIMIT = 100_000  # rows in one CSV or JSON download
@@ -30,7 +30,7 @@ _CASE_NUMBER = re.compile(r"[A-Za-z]{2}\d{2}-\d{5,8}")
 
 @contextmanager
 def _index() -> Iterator[ItemIndex | None]:
-    index = item_index()
+    index = writable_item_index()  # writable, to keep the facet counts of a selection for the next request
     try:
         yield index
     finally:
