@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
+from kg import summaries
 from kg.item_index import sync
 from kg.loading import LetterLoader, LoadSummary
 from kg.namespaces import GRAPH
@@ -63,13 +64,15 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
         loader.take(processed)
         report(processed)
     summary = loader.finish()
-    store.set_meta({"fingerprint": current})
+    if existing and store.meta().get("summaries") != summaries.LAYOUT:  # counted under another layout
+        summaries.recount(store)
+    store.set_meta({"fingerprint": current, "summaries": summaries.LAYOUT})
     if items is not None:  # so that the explorer and network pages answer at once (nothing to do if unchanged)
-        from kg import finder
         from kg.analytics import refresh_projections
         from kg.explorer import refresh_explorer
+        from kg.facet_table import table_of
 
         refresh_explorer(items)
         refresh_projections(items)
-        finder.refresh(items)
+        table_of(items)  # the finder's columns, saved beside the index
     return summary

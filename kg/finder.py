@@ -2,8 +2,9 @@
 
 A :class:`Selection` says what to look for, in the terms a URL carries (``?category=imaging&region=knee
 &from=2016-01-01&q=MRI``): vocabulary ids rather than IRIs, dates as ISO dates, ICD-10-CM chapters, blocks and
-codes as written. :func:`find` answers it from the item index (:mod:`kg.item_index`) with plain SQL: the
-matching items, one page of them, and for every facet how many matching items each value has. Within a facet the
+codes as written. :func:`find` answers it from the item index (:mod:`kg.item_index`), read into columns in memory
+(:mod:`kg.facet_table`): the matching items, one page of them, and for every facet how many matching items each
+value has. Within a facet the
 values are alternatives (any of them), across facets all must hold; the counts of a facet with a value chosen
 are made without that facet's own choice, so its other values show what choosing them too would add.
 
@@ -12,13 +13,13 @@ Words (``q``) are looked up in the full-text index (:mod:`kg.text_index`): an it
 """
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kg.errors import KGError
+from kg.facet_table import FacetTable, table_of, text_ranks
 from kg.item_index import ItemIndex
 from kg.namespaces import BASE, IMR
 from kg.rdf import mint
@@ -148,38 +149,34 @@ class Found:
 def find(index: ItemIndex, selection: Selection, facets: bool = True) -> Found:
     """The items ``selection`` picks from ``index``: totals, the requested page, and (with ``facets``) the
     counts per facet value."""
-    where, params = _conditions(selection)
-    total = index.db.execute(
-        "SELECT COUNT(*), COUNT(DISTINCT i.letter), COALESCE(SUM(i.outcome = ?), 0), COALESCE(SUM(i.outcome = ?), 0) "
-        f"FROM items i JOIN letters l ON l.letter = i.letter WHERE {where}",
-        [_outcome("upheld"), _outcome("overturned"), *params]).fetchone()
-    found = Found(selection, int(total[0]), int(total[1]), int(total[2]), int(total[3]))
-    found.rows = _page(index, selection, where, params)
+    import numpy as np
+
+    table = table_of(index)
+    masks = _masks(index, table, selection)
+    mask = _all(table, masks.values())
+    upheld, overturned = _outcome_counts(table, mask)
+    found = Found(selection, int(mask.sum()), int(np.unique(table.letter_of[mask]).size), upheld, overturned)
+    found.rows = _page(index, table, selection, mask)
     if facets:
-        found.facets = kept_facet_counts(index, selection)
+        found.facets = facet_counts(index, selection, masks)
     return found
-
-
-def kept_facet_counts(index: ItemIndex, selection: Selection) -> dict[str, list[dict[str, Any]]]:
-    """:func:`facet_counts`, worked out once per selection (its words, dates and facets; not its order or page)
-    and state of the index, and kept in it when it is open for writing."""
-    key = "finder:" + json.dumps([selection.q, selection.date_from, selection.date_to, selection.facets])
-    return index.remembered(key, lambda: facet_counts(index, selection))
-
-
-def refresh(index: ItemIndex) -> None:
-    """Count the facets of the finder's first page (no choice made), for the index as it is now."""
-    kept_facet_counts(index, Selection())
 
 
 def rows(index: ItemIndex, selection: Selection, limit: int | None = None) -> list[dict[str, Any]]:
     """Every item the selection picks (up to ``limit``), in its order, for CSV and JSON downloads."""
-    where, params = _conditions(selection)
-    return _page(index, replace(selection, page=1), where, params, limit=limit or -1)
+    table = table_of(index)
+    mask = _all(table, _masks(index, table, selection).values())
+    return _page(index, table, replace(selection, page=1), mask, limit=limit if limit is not None else -1)
 
 
 def _outcome(name: str) -> str:
     return str(mint.concept_iri("outcome", name))
+
+
+def _outcome_counts(table: FacetTable, mask: Any) -> tuple[int, int]:
+    """(upheld, overturned) among the masked items."""
+    counts = dict(table.counts("outcome", mask))
+    return counts.get(_outcome("upheld"), 0), counts.get(_outcome("overturned"), 0)
 
 
 def _iris(facet: str, values: Iterable[str]) -> list[str]:
@@ -189,100 +186,122 @@ def _iris(facet: str, values: Iterable[str]) -> list[str]:
     return [str(mint.concept_iri(scheme, v)) if scheme else v for v in values]
 
 
-#: Per facet, the condition on ``items i JOIN letters l`` its values set (any of them: ``{}`` takes their marks).
-_CONDITIONS = {
-    "outcome": "i.outcome IN ({})", "category": "i.category IN ({})", "treatment": "i.treatment IN ({})",
-    "side": "i.laterality IN ({})", "priority": "l.priority IN ({})", "year": "i.year IN ({})",
-    # a region finds the regions inside it too ("spine" finds "lumbar spine"): the index lists those above
-    "region": "i.item IN (SELECT item FROM item_regions WHERE region IN ({}))",
-    "guideline": "i.item IN (SELECT item FROM item_sources WHERE level = 'guideline' AND guideline IN ({}))",
-    "chapter": "i.item IN (SELECT item FROM item_sources WHERE level = 'chapter' AND detail_iri IN ({}))",
-    "topic": "i.item IN (SELECT item FROM item_sources WHERE level = 'topic' AND detail_iri = '' AND detail IN ({}))",
-    "specialty": "i.letter IN (SELECT letter FROM letter_specialties WHERE specialty IN ({}))",
-    "icd-chapter": "i.letter IN (SELECT letter FROM letter_diagnoses WHERE chapter IN ({}))",
-    "icd-block": "i.letter IN (SELECT letter FROM letter_diagnoses WHERE block IN ({}))",
-}
+def _stored(facet: str, values: Sequence[str]) -> list[str]:
+    """A facet's chosen values as the item index writes them."""
+    if facet in ("icd-chapter", "topic"):
+        return list(values)
+    if facet == "icd-block":
+        return [v.upper() for v in values]
+    if facet == "year":
+        return [str(int(v)) for v in values if v.isdigit()]
+    return _iris(facet, values)
 
 
-def _conditions(selection: Selection) -> tuple[str, list[Any]]:
-    """The SQL condition over ``items i JOIN letters l`` that the selection sets, and its parameters."""
-    where: list[str] = ["1"]
-    params: list[Any] = []
-
-    def among(sql: str, values: list[Any]) -> None:
-        where.append(sql.format(", ".join("?" * len(values))))
-        params.extend(values)
-
-    if selection.date_from:
-        where.append("l.decision_date >= ?")
-        params.append(selection.date_from)
-    if selection.date_to:
-        where.append("l.decision_date <= ?")
-        params.append(selection.date_to)
+def _masks(index: ItemIndex, table: FacetTable, selection: Selection) -> dict[str, Any]:
+    """Per condition the selection sets (each facet chosen, "dates", "q"), the items meeting it. Within a facet
+    any value will do; an ICD-10-CM code finds itself and the codes below it; a body region takes in the
+    regions inside it (the index lists those above each named region)."""
+    masks: dict[str, Any] = {}
+    if selection.date_from or selection.date_to:
+        masks["dates"] = table.date_mask(selection.date_from, selection.date_to)
     for facet, values in selection.facets:
-        if facet == "icd":  # a code finds itself and the codes below it
-            where.append("i.letter IN (SELECT letter FROM letter_diagnoses WHERE "
-                         + " OR ".join("REPLACE(code, '.', '') LIKE ?" for _ in values) + ")")
-            params.extend(v.replace(".", "").upper() + "%" for v in values)
-        elif facet in ("icd-chapter", "topic"):
-            among(_CONDITIONS[facet], list(values))
-        elif facet == "icd-block":
-            among(_CONDITIONS[facet], [v.upper() for v in values])
-        elif facet == "year":
-            among(_CONDITIONS[facet], [int(v) if v.isdigit() else -1 for v in values])
+        if facet == "icd":
+            import numpy as np
+
+            prefixes = tuple(v.replace(".", "").upper() for v in values)
+            codes = table.pairs["icd"].codes
+            wanted = [k for k, code in enumerate(codes.values) if code.replace(".", "").upper().startswith(prefixes)]
+            masks[facet] = table.pair_mask("icd", np.isin(table.pairs["icd"].values, wanted))
         else:
-            among(_CONDITIONS[facet], _iris(facet, values))
+            masks[facet] = table.item_mask(facet, _stored(facet, values))
     if selection.q:
-        try:
-            expression = match_expression(selection.q)
-        except SearchSyntaxError as error:
-            raise SelectionError(str(error)) from None
-        where.append("(i.item IN (SELECT d.iri FROM search JOIN search_docs d ON d.doc = search.rowid "
-                     "WHERE search MATCH ? AND d.kind = 'item') OR i.letter IN (SELECT d.letter FROM search "
-                     "JOIN search_docs d ON d.doc = search.rowid WHERE search MATCH ? AND d.kind = 'letter'))")
-        params += [expression, expression]
-    return " AND ".join(where), params
+        masks["q"] = _text_ranks(index, table, selection.q) < float("inf")
+    return masks
 
 
-_ORDER = {"date-desc": "l.decision_date IS NULL, l.decision_date DESC, l.case_number, i.number",
-          "date-asc": "l.decision_date IS NULL, l.decision_date, l.case_number, i.number",
-          "case": "l.case_number, i.number",
-          "treatment": "COALESCE(NULLIF(i.treatment_label, ''), i.request), l.case_number, i.number",
-          "outcome": "i.outcome DESC, l.decision_date DESC, l.case_number, i.number"}
+def _all(table: FacetTable, masks: Iterable[Any]) -> Any:
+    """The items meeting every one of ``masks``."""
+    import numpy as np
+
+    mask = np.ones(table.size, dtype=bool)
+    for one in masks:
+        mask &= one
+    return mask
 
 
-def _page(index: ItemIndex, selection: Selection, where: str, params: list[Any],
-          limit: int | None = None) -> list[dict[str, Any]]:
-    """One page of matching items with what the result table shows (the best-matching words first when the
-    selection has words and asks for relevance)."""
+def _text_ranks(index: ItemIndex, table: FacetTable, q: str) -> Any:
+    """Per item, its best full-text rank for ``q`` (infinity: no match)."""
+    try:
+        expression = match_expression(q)
+    except SearchSyntaxError as error:
+        raise SelectionError(str(error)) from None
+
+    def hits() -> list[tuple[int, int, float]]:
+        return index.db.execute(
+            "SELECT CASE d.kind WHEN 'item' THEN COALESCE(i.rowid, -1) ELSE 0 END, l.rowid, "
+            "bm25(search, 10.0, 4.0, 1.0) FROM search JOIN search_docs d ON d.doc = search.rowid "
+            "JOIN letters l ON l.letter = d.letter LEFT JOIN items i ON d.kind = 'item' AND i.item = d.iri "
+            "WHERE search MATCH ?", (expression,)).fetchall()
+
+    return text_ranks(table, expression, hits)
+
+
+def _order(index: ItemIndex, table: FacetTable, selection: Selection, chosen: Any) -> Any:
+    """The positions of the ``chosen`` items (an array of positions), sorted as the selection asks: newest or
+    oldest first (undated last), by case number, treatment or outcome, or best match; ties by case number and
+    item number."""
+    import numpy as np
+
+    letter = table.letter_of[chosen]
+    date = table.date[letter]
+    undated = date < 0
+    case = table.case_rank[letter]
+    number = table.number[chosen]
     order = selection.order
+    keys: tuple[Any, ...]
+    if order == "date-desc":
+        keys = (number, case, -date, undated)
+    elif order == "date-asc":
+        keys = (number, case, date, undated)
+    elif order == "case":
+        keys = (number, case)
+    elif order == "treatment":
+        keys = (number, case, table.treatment_rank[chosen])
+    elif order == "outcome":  # as the outcome IRIs sort, highest first (upheld before overturned)
+        column, codes = table.columns["outcome"]
+        rank = np.array([-1] + [sorted(codes.values).index(v) for v in codes.values])[column[chosen] + 1]
+        keys = (number, case, -date, undated, -rank)
+    else:  # relevance
+        keys = (number, -date, undated, _text_ranks(index, table, selection.q)[chosen])
+    return chosen[np.lexsort(keys)]
+
+
+def _page(index: ItemIndex, table: FacetTable, selection: Selection, mask: Any,
+          limit: int | None = None) -> list[dict[str, Any]]:
+    """One page of the masked items (or the first ``limit``; -1 for all) with what the result table shows."""
+    import numpy as np
+
     size = selection.per_page if limit is None else limit
     offset = 0 if limit is not None else (selection.page - 1) * selection.per_page
-    columns = ("i.item, i.letter, l.case_number, l.decision_date, i.number, i.category, i.outcome, i.treatment, "
-               "i.treatment_label, i.request, i.laterality")
-    if order == "relevance":
-        # an item ranks by its own best document, or by its letter's when only the letter matched
-        sql = (f"WITH hits AS MATERIALIZED (SELECT d.kind, d.iri, d.letter, bm25(search, 10.0, 4.0, 1.0) AS rank "
-               f"FROM search JOIN search_docs d ON d.doc = search.rowid WHERE search MATCH ?), "
-               f"ranked AS (SELECT item, MIN(rank) AS rank FROM (SELECT iri AS item, rank FROM hits WHERE kind = 'item' "
-               f"UNION ALL SELECT i.item, h.rank FROM hits h JOIN items i ON i.letter = h.letter "
-               f"WHERE h.kind = 'letter') GROUP BY item) "
-               f"SELECT {columns} FROM items i JOIN letters l ON l.letter = i.letter JOIN ranked r ON r.item = i.item "
-               f"WHERE {where} ORDER BY r.rank, l.decision_date DESC, i.number LIMIT ? OFFSET ?")
-        arguments = [match_expression(selection.q), *params, size, offset]
-    else:
-        sql = (f"SELECT {columns} FROM items i JOIN letters l ON l.letter = i.letter WHERE {where} "
-               f"ORDER BY {_ORDER[order]} LIMIT ? OFFSET ?")
-        arguments = [*params, size, offset]
-    found = index.db.execute(sql, arguments).fetchall()
-    items = [row[0] for row in found]
+    ordered = _order(index, table, selection, np.flatnonzero(mask))
+    picked = ordered[offset:] if size < 0 else ordered[offset:offset + size]
+    rowids = [int(r) for r in table.item_rowid[picked]]
+    found: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start:start + 500]
+        found.update((row[0], row[1:]) for row in index.db.execute(
+            "SELECT i.rowid, i.item, i.letter, l.case_number, l.decision_date, i.number, i.category, i.outcome, "
+            "i.treatment, i.treatment_label, i.request, i.laterality FROM items i JOIN letters l ON l.letter = i.letter "
+            f"WHERE i.rowid IN ({', '.join('?' * len(chunk))})", chunk))
+    items = [found[r][0] for r in rowids if r in found]
     regions = _grouped(index, "SELECT item, region FROM item_regions WHERE named = 1 AND item IN ({})", items)
     guidelines = _grouped(index, "SELECT item, guideline FROM item_sources WHERE level = 'guideline' "
                                  "AND item IN ({})", items)
     chapters = _grouped(index, "SELECT item, detail_iri FROM item_sources WHERE level = 'chapter' AND detail_iri != '' "
                                "AND item IN ({})", items)
     out = []
-    for item, key, number, date, n, category, outcome, treatment, written, request, side in found:
+    for item, key, number, date, n, category, outcome, treatment, written, request, side in (
+            found[r] for r in rowids if r in found):
         out.append({"item": item, "case": str(mint.case_iri(key)), "case_number": number or key,
                     "decision_date": date or "", "number": n, "category": category, "outcome": outcome,
                     "treatment": treatment, "treatment_label": written, "request": request, "side": side,
@@ -301,47 +320,21 @@ def _grouped(index: ItemIndex, sql: str, items: list[str]) -> dict[str, list[str
     return grouped
 
 
-#: Per facet: the SQL giving (value, items) among the matching items ``i`` (with letters ``l``).
-_FACET_SQL = {
-    "outcome": "SELECT i.outcome, COUNT(*) FROM {from_} WHERE {where} AND i.outcome != '' GROUP BY 1",
-    "category": "SELECT i.category, COUNT(*) FROM {from_} WHERE {where} AND i.category != '' GROUP BY 1",
-    "treatment": "SELECT i.treatment, COUNT(*) FROM {from_} WHERE {where} AND i.treatment != '' GROUP BY 1",
-    "side": "SELECT i.laterality, COUNT(*) FROM {from_} WHERE {where} AND i.laterality != '' GROUP BY 1",
-    "region": "SELECT r.region, COUNT(DISTINCT i.item) FROM {from_} JOIN item_regions r ON r.item = i.item "
-              "WHERE {where} GROUP BY 1",
-    "guideline": "SELECT s.guideline, COUNT(DISTINCT i.item) FROM {from_} JOIN item_sources s ON s.item = i.item "
-                 "AND s.level = 'guideline' WHERE {where} GROUP BY 1",
-    "chapter": "SELECT s.detail_iri, COUNT(DISTINCT i.item) FROM {from_} JOIN item_sources s ON s.item = i.item "
-               "AND s.level = 'chapter' AND s.detail_iri != '' WHERE {where} GROUP BY 1",
-    "topic": "SELECT s.detail, COUNT(DISTINCT i.item) FROM {from_} JOIN item_sources s ON s.item = i.item "
-             "AND s.level = 'topic' AND s.detail_iri = '' WHERE {where} GROUP BY 1",
-    "specialty": "SELECT p.specialty, COUNT(DISTINCT i.item) FROM {from_} JOIN letter_specialties p "
-                 "ON p.letter = i.letter WHERE {where} GROUP BY 1",
-    "icd-chapter": "SELECT g.chapter, COUNT(DISTINCT i.item) FROM {from_} JOIN letter_diagnoses g "
-                   "ON g.letter = i.letter AND g.chapter != '' WHERE {where} GROUP BY 1",
-    "icd-block": "SELECT g.block, COUNT(DISTINCT i.item) FROM {from_} JOIN letter_diagnoses g "
-                 "ON g.letter = i.letter AND g.block != '' WHERE {where} GROUP BY 1",
-    "icd": "SELECT g.code, COUNT(DISTINCT i.item) FROM {from_} JOIN letter_diagnoses g "
-           "ON g.letter = i.letter AND g.code != '' WHERE {where} GROUP BY 1",
-    "priority": "SELECT l.priority, COUNT(*) FROM {from_} WHERE {where} AND l.priority != '' GROUP BY 1",
-    "year": "SELECT i.year, COUNT(*) FROM {from_} WHERE {where} AND i.year IS NOT NULL GROUP BY 1",
-}
-
-
-def facet_counts(index: ItemIndex, selection: Selection) -> dict[str, list[dict[str, Any]]]:
-    """For every facet, its values among the matching items with how many items each has (a facet with a
-    choice made is counted without it), most first; each value with its id for the URL and its label."""
+def facet_counts(index: ItemIndex, selection: Selection, masks: dict[str, Any] | None = None,
+                 only: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """For every facet (or those in ``only``), its values among the matching items with how many items each
+    has (a facet with a choice made is counted without it), most first; each value with its id for the URL
+    and its label."""
+    table = table_of(index)
+    masks = masks if masks is not None else _masks(index, table, selection)
     counts: dict[str, list[dict[str, Any]]] = {}
-    for facet in FACETS:
-        scope = selection.without(facet) if selection.chosen(facet) else selection
-        where, params = _conditions(scope)
-        sql = _FACET_SQL[facet].format(from_="items i JOIN letters l ON l.letter = i.letter", where=where)
+    for facet in only if only is not None else FACETS:
+        mask = _all(table, (m for name, m in masks.items() if name != facet))
         chosen = set(selection.chosen(facet))
         values = []
-        for value, n in index.db.execute(sql, params):
-            ident = value_id(facet, str(value))
-            values.append({"id": ident, "label": value_label(facet, str(value)), "items": int(n),
-                           "chosen": ident in chosen})
+        for value, n in table.counts(facet, mask):
+            ident = value_id(facet, value)
+            values.append({"id": ident, "label": value_label(facet, value), "items": n, "chosen": ident in chosen})
         if facet == "year":
             values.sort(key=lambda v: -int(str(v["id"])))
         else:
@@ -443,8 +436,14 @@ def concept_selection(iri: str, page: int = 1, per_page: int = 25) -> Selection 
 
 def by_year(index: ItemIndex, selection: Selection) -> list[tuple[int, int, int]]:
     """(decision year, decided items, overturned) of the selected items, year by year."""
-    where, params = _conditions(selection)
-    return [(int(year), int(items), int(overturned)) for year, items, overturned in index.db.execute(
-        "SELECT i.year, COUNT(*), SUM(i.outcome = ?) FROM items i JOIN letters l ON l.letter = i.letter "
-        f"WHERE {where} AND i.year IS NOT NULL AND i.outcome != '' GROUP BY i.year ORDER BY i.year",
-        [_outcome("overturned"), *params])]
+    import numpy as np
+
+    table = table_of(index)
+    mask = _all(table, _masks(index, table, selection).values())
+    years, codes = table.columns["year"]
+    outcomes, outcome_codes = table.columns["outcome"]
+    decided = mask & (years >= 0) & (outcomes >= 0)
+    overturned = outcome_codes.lookup([_outcome("overturned")])
+    items = np.bincount(years[decided], minlength=len(codes.values))
+    over = np.bincount(years[decided & np.isin(outcomes, overturned)], minlength=len(codes.values))
+    return sorted((int(codes.values[k]), int(items[k]), int(over[k])) for k in np.flatnonzero(items))

@@ -176,6 +176,7 @@ class ItemIndex:
     """The SQLite item index at ``path`` (None: in memory, for a store in memory)."""
 
     def __init__(self, path: str | Path | None, read_only: bool = False) -> None:
+        self.path = str(path) if path is not None else None
         if path is None:
             self.db = sqlite3.connect(":memory:", check_same_thread=False)
         elif read_only:

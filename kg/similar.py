@@ -179,33 +179,54 @@ def _descending(date: str) -> str:
 
 
 def _candidates(index: ItemIndex, probe: Probe) -> set[str]:
-    """Items sharing at least one strong feature with the probe (decided, earlier, of another letter)."""
-    where = "i.outcome != '' AND i.letter != ?" + (" AND l.decision_date < ?" if probe.before else "")
-    base = [probe.exclude_letter, *([probe.before] if probe.before else [])]
-    limit = CANDIDATES_PER_SIGNAL
-    found: set[str] = set()
+    """Items sharing at least one strong feature with the probe (decided, earlier, of another letter): per
+    feature, the most recent :data:`CANDIDATES_PER_SIGNAL` of them, picked from the finder's columns."""
+    import numpy as np
 
-    def take(sql: str, params: Sequence[Any]) -> None:
-        found.update(row[0] for row in index.db.execute(
-            f"SELECT i.item FROM items i JOIN letters l ON l.letter = i.letter WHERE {where} AND {sql} "
-            f"ORDER BY l.decision_date DESC LIMIT {limit}", [*base, *params]))
+    from kg.facet_table import table_of
+
+    table = table_of(index)
+    date = table.date[table.letter_of]
+    allowed = table.columns["outcome"][0] >= 0
+    excluded = index.db.execute("SELECT rowid FROM letters WHERE letter = ?", (probe.exclude_letter,)).fetchone()
+    if excluded is not None:
+        at = np.searchsorted(table.letter_rowid, excluded[0])
+        allowed &= table.letter_of != at
+    if probe.before:
+        allowed &= (date >= 0) & (date < int(probe.before[:10].replace("-", "") or 0))
+    picked: list[Any] = []
+
+    def take(mask: Any) -> None:
+        chosen = np.flatnonzero(mask & allowed)
+        picked.append(chosen[np.argsort(-date[chosen], kind="stable")][:CANDIDATES_PER_SIGNAL])
 
     if probe.treatment:
-        take("i.treatment = ?", [probe.treatment])
+        take(table.item_mask("treatment", [probe.treatment]))
     for chapter in probe.chapters:
-        take("i.item IN (SELECT item FROM item_sources WHERE level = 'chapter' AND detail_iri = ?)", [chapter])
+        take(table.item_mask("chapter", [chapter]))
     if probe.category and probe.regions:
-        marks = ", ".join("?" * len(probe.regions))
-        take(f"i.category = ? AND i.item IN (SELECT item FROM item_regions WHERE named = 1 AND region IN ({marks}))",
-             [probe.category, *sorted(probe.regions)])
+        take(table.item_mask("category", [probe.category]) & table.item_mask("named-region", sorted(probe.regions)))
     if probe.words:
         try:
             expression = match_expression(" OR ".join(re.findall(r"\w{3,}", probe.words)[:12]) or probe.words)
         except SearchSyntaxError:
             expression = ""
         if expression:
-            take("i.item IN (SELECT d.iri FROM search JOIN search_docs d ON d.doc = search.rowid WHERE search MATCH ? "
-                 "AND d.kind = 'item' ORDER BY bm25(search, 10.0, 4.0, 1.0) LIMIT 300)", [expression])
+            rowids = [r for (r,) in index.db.execute(
+                "SELECT i.rowid FROM items i WHERE i.item IN (SELECT d.iri FROM search JOIN search_docs d "
+                "ON d.doc = search.rowid WHERE search MATCH ? AND d.kind = 'item' ORDER BY bm25(search, 10.0, 4.0, 1.0) "
+                "LIMIT 300)", (expression,))]
+            mask = np.zeros(table.size, dtype=bool)
+            at = np.searchsorted(table.item_rowid, rowids)
+            mask[at[(at < table.size) & (table.item_rowid[np.minimum(at, table.size - 1)] == rowids)]] = True
+            take(mask)
+    chosen = np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
+    rowids = [int(r) for r in table.item_rowid[chosen]]
+    found: set[str] = set()
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start:start + 500]
+        found.update(item for (item,) in index.db.execute(
+            f"SELECT item FROM items WHERE rowid IN ({', '.join('?' * len(chunk))})", chunk))
     return found
 
 

@@ -11,7 +11,9 @@ One observation per (dimension, concept, decision year) in the ``graph/summaries
 The dimension "all" (value: the dataset itself) counts every item. The dimension "topic" counts the items by
 what the reviewer cited at its finest: the topic as written (its value an IRI under the chapter, or the guideline,
 it belongs to: ``vocab/guideline/odg-knee-leg/topic/Compression%20stockings``, the topic percent-encoded), else
-the chapter, else the guideline; its observations also carry ``imr:citedConcept`` and ``imr:citedTopic``.
+the chapter, else the guideline; its observations also carry ``imr:citedConcept`` and ``imr:citedTopic``, and
+count all years together (no ``imr:year``): topics are many, and one observation per topic and year would make
+every reader sum tens of thousands of them.
 
 A second dataset counts cases: per body region named in a case's items ("case-region": cases and items) and per
 ICD-10-CM chapter of a case's diagnoses ("case-chapter": cases and diagnoses), by decision year:
@@ -58,6 +60,11 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 DIMENSIONS = ("all", "month", "category", "treatment", "region", "guideline", "chapter", "topic", "specialty")
 CASE_DIMENSIONS = ("case-all", "case-region", "case-chapter", "case-days")
 QUALITY_DIMENSIONS = ("constraint", "severity")
+#: Dimensions counted over all years at once: their values are many (a topic is words as the reviewer wrote
+#: them), so one observation per value and year would multiply what readers sum.
+ALL_YEARS = ("topic",)
+#: The layout of the observations; a store counted under another one is counted again by the next build.
+LAYOUT = "2"
 OUTCOMES = ("upheld", "overturned")
 # What each dataset's observations count (imr: properties), the first deciding whether a cell still exists.
 MEASURES = {DATASET: ("items", "upheld", "overturned"), CASES_DATASET: ("cases", "items", "diagnoses"),
@@ -293,6 +300,8 @@ def accumulate(change: dict[Cell, Counts], added: Iterable[Fact], removed: Itera
     is the number of cells touched, not of letters)."""
     for sign, facts in ((1, added), (-1, removed)):
         for dimension, value, year, counted in facts:
+            if dimension in ALL_YEARS:
+                year = ""
             cell = change.get((dimension, value, year))
             if cell is None:
                 cell = change[(dimension, value, year)] = dict.fromkeys(MEASURES[dataset_of(dimension)], 0)
@@ -322,6 +331,8 @@ def observation_iri(cell: Cell) -> str:
     else:
         local = value.rsplit("/", 2)
         name = "-".join(local[-2:]) if dimension != "all" else "all"
+    if dimension in ALL_YEARS:
+        return f"{BASE}summary/{dimension}/{name}"
     return f"{BASE}summary/{dimension}/{name}/{year or 'undated'}"
 
 

@@ -249,10 +249,6 @@ def test_an_analysis_is_kept_until_the_index_changes(letters: Path, tmp_path: Pa
         kept = kept_projection(small.select, "treatments", None, index)
         assert node_link(kept) == node_link(projection(small.select, "treatments"))
         assert index.cached("overview:guidelines:item:42") is not None  # the network page's, made by the build
-        from kg.finder import Selection, facet_counts, kept_facet_counts
-
-        assert index.cached('finder:["", "", "", []]') is not None  # the finder's first page, made by the build
-        assert kept_facet_counts(index, Selection()) == facet_counts(index, Selection())
         seen = kept_overview(small.select, "guidelines", None, index)
         assert json.loads(json.dumps(overview(projection(small.select, "guidelines")))) == seen
         assert seen["pairs"] and seen["central"] and seen["nodes"] > 0

@@ -239,3 +239,25 @@ def test_value_iris_are_the_same_from_records_and_from_the_store(text: str) -> N
                         f"?t imr:citedTopic ?topic ; imr:citedConcept ?concept . ?c imr:constraintName ?name }} }}")
     assert [(str(r["topic"]), str(r["name"]), str(r["concept"])) for r in said] == \
         [(text, text, "https://w3id.org/imr-kg/vocab/guideline/odg")]
+
+
+def test_topics_are_counted_over_all_years_and_a_store_of_another_layout_is_counted_again(tmp_path: Path) -> None:
+    """A topic's observation has no year (one per topic); a store whose counts were laid out otherwise is counted
+    again by the next build, even when no letter changed."""
+    from kg.summaries import LAYOUT
+
+    with KGStore(tmp_path / "store") as store:
+        build([DATA_DIR], store)
+        assert store.meta()["summaries"] == LAYOUT
+        topics = store.select(f"PREFIX imr: <{IMR}> SELECT ?obs ?year WHERE {{ GRAPH <{SUMMARY_GRAPH}> {{ "
+                              '?obs imr:dimension "topic" OPTIONAL { ?obs imr:year ?year } } }')
+        assert topics and not any(row["year"] for row in topics)
+        kept = _observations(store)
+        stray = f"{SUMMARY_GRAPH}-stray"
+        store.update(f'PREFIX imr: <{IMR}> INSERT DATA {{ GRAPH <{SUMMARY_GRAPH}> {{ <{stray}> imr:dimension "topic" ; '
+                     f'imr:items 5 ; imr:upheld 5 ; imr:overturned 0 }} }}')
+        build([DATA_DIR], store)  # same layout: nothing is counted again
+        assert any(o == stray for o, _, _ in _observations(store))
+        store.set_meta({"summaries": "1"})
+        build([DATA_DIR], store)
+        assert _observations(store) == kept and store.meta()["summaries"] == LAYOUT

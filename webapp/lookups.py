@@ -162,17 +162,29 @@ def validation_results(graph: str) -> tuple[bool | None, list[dict[str, str]]]:
     return (conforms[0]["c"]["value"] == "true" if conforms else None), listed
 
 
-def referrers(concept: str, path: str, cls: str, limit: int = 50) -> tuple[int, list[dict[str, Term]]]:
+def referrers(concept: str, path: str, cls: str, limit: int = 50,
+              most: int = 1000) -> tuple[int, list[dict[str, Term]]]:
     """Resources of class ``cls`` reaching ``concept`` through the property path ``path`` (trusted text):
-    the count and the first ``limit``, with their label, case number and outcome where they have them."""
-    where = f"?x a {cls} ; {path} <{concept}> ."
-    count = select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {where} }}")
+    how many (counted up to ``most`` and one more: past it the count says "more than") and ``limit`` of them,
+    with their label, case number and outcome where they have them.
+
+    A path ending in ``skos:broader*`` is looked up from the concept's side: the concept and those under it
+    first (a few, from the vocabulary), then the resources naming one of them, so that the time taken follows
+    the resources found, not all the resources of the class."""
+    if path.endswith("/skos:broader*"):
+        under = [r["t"]["value"] for r in select(f"SELECT DISTINCT ?t WHERE {{ ?t skos:broader* <{concept}> }}")]
+        under = [iri for iri in under if valid_iri(iri)] or [concept]
+        values = " ".join(f"<{iri}>" for iri in under)
+        where = f"VALUES ?t {{ {values} }} ?x {path.removesuffix('/skos:broader*')} ?t . ?x a {cls} ."
+    else:
+        where = f"?x a {cls} ; {path} <{concept}> ."
+    count = select(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?x WHERE {{ {where} }} LIMIT {int(most) + 1} }}")
     rows = select(f"""SELECT ?x (SAMPLE(?l) AS ?label) (SAMPLE(COALESCE(?own, ?parent)) AS ?number)
-        (SAMPLE(?out) AS ?outcome) WHERE {{ {where}
+        (SAMPLE(?out) AS ?outcome) WHERE {{ {{ SELECT DISTINCT ?x WHERE {{ {where} }} LIMIT {int(limit)} }}
         OPTIONAL {{ ?x rdfs:label ?l }} OPTIONAL {{ ?x imr:outcome ?out }}
         OPTIONAL {{ ?x imr:caseNumber ?own }}
         OPTIONAL {{ ?c imr:disputedItem|imr:diagnosis|imr:priorTreatment ?x . ?c imr:caseNumber ?parent }} }}
-      GROUP BY ?x ORDER BY ?number ?x LIMIT {int(limit)}""")
+      GROUP BY ?x ORDER BY ?number ?x""")
     return int(count[0]["n"]["value"]), rows
 
 

@@ -122,15 +122,21 @@ def concept_of(iri: str) -> Concept | None:
     """The concept of any vocabulary with this IRI (…/vocab/SCHEME/ID), or None."""
     if not iri.startswith(VOCAB_BASE):
         return None
-    vocabularies = _load(Path(VOCAB_DIR).resolve())
+    vocabularies = _project_vocabularies()
     scheme = vocabularies.get(iri[len(VOCAB_BASE):].split("/", 1)[0])
     return scheme.get(iri) if scheme is not None else None
+
+
+@lru_cache(maxsize=1)
+def _project_vocabularies() -> dict[str, Vocabulary]:
+    """The project's vocabularies (the folder's path is resolved once: looking it up costs file-system calls)."""
+    return _load(Path(VOCAB_DIR).resolve())
 
 
 @lru_cache(maxsize=None)
 def vocabulary(scheme: str) -> Vocabulary:
     """The project's vocabulary of one scheme ("treatment", "category", "body-region", ...)."""
-    vocabularies = _load(Path(VOCAB_DIR).resolve())
+    vocabularies = _project_vocabularies()
     if scheme not in vocabularies:
         raise KeyError(f"no vocabulary {scheme!r} in {VOCAB_DIR}; known: {', '.join(sorted(vocabularies))}")
     return vocabularies[scheme]
