@@ -24,7 +24,7 @@ from kg.pipeline import file_digest
 from kg.rdf import mint
 from kg.rdf.vocab_graph import fingerprint
 from kg.remote_store import META_GRAPH, RemoteStore
-from kg.summaries import SUMMARY_GRAPH
+from kg.summaries import LAYOUT, SUMMARY_GRAPH
 from tests.conftest import DATA_DIR, SEED
 
 LETTERS = 14
@@ -130,7 +130,7 @@ def test_build_loads_every_letter(built: tuple[str, str]) -> None:
         triples = store.triple_count()
         assert triples > 10_000
         assert f"store {url} holds {triples} triples" in summary
-        assert store.meta() == {"fingerprint": fingerprint()}
+        assert store.meta() == {"fingerprint": fingerprint(), "summaries": LAYOUT}
         assert str(META_GRAPH) in store.named_graphs()
 
 
