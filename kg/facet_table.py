@@ -26,21 +26,25 @@ if TYPE_CHECKING:
 
 #: Item fields with one value per item (a column of the items table).
 ITEM_FIELDS = ("outcome", "category", "treatment", "side", "year")
-#: Fields with any number of values per item: facet → (table of (item, value) rows, value column, condition).
+#: Fields with any number of values per item: facet → (table of (item, value) rows, value, condition).
 ITEM_PAIRS = {
-    "region": ("item_regions", "region", "1"),
-    "named-region": ("item_regions", "region", "t.named = 1"),  # the regions an item names itself
-    "guideline": ("item_sources", "guideline", "t.level = 'guideline'"),
-    "chapter": ("item_sources", "detail_iri", "t.level = 'chapter' AND t.detail_iri != ''"),
-    "topic": ("item_sources", "detail", "t.level = 'topic' AND t.detail_iri = ''"),
+    "region": ("item_regions", "t.region", "1"),
+    "named-region": ("item_regions", "t.region", "t.named = 1"),  # the regions an item names itself
+    "guideline": ("item_sources", "t.guideline", "t.level = 'guideline'"),
+    "chapter": ("item_sources", "t.detail_iri", "t.level = 'chapter' AND t.detail_iri != ''"),
+    "topic": ("item_sources", "t.detail", "t.level = 'topic' AND t.detail_iri = ''"),
+    # the explorer's sources at each of its levels: guideline, detail IRI and detail, joined by SOURCE_JOIN
+    **{f"source-{level}": ("item_sources", "t.guideline || char(31) || t.detail_iri || char(31) || t.detail",
+                           f"t.level = '{level}'") for level in ("guideline", "chapter", "topic")},
 }
-#: Fields with any number of values per letter: facet → (table of (letter, value) rows, value column, condition).
+#: Fields with any number of values per letter: facet → (table of (letter, value) rows, value, condition).
 LETTER_PAIRS = {
-    "specialty": ("letter_specialties", "specialty", "1"),
-    "icd-chapter": ("letter_diagnoses", "chapter", "t.chapter != ''"),
-    "icd-block": ("letter_diagnoses", "block", "t.block != ''"),
-    "icd": ("letter_diagnoses", "code", "t.code != ''"),
+    "specialty": ("letter_specialties", "t.specialty", "1"),
+    "icd-chapter": ("letter_diagnoses", "t.chapter", "t.chapter != ''"),
+    "icd-block": ("letter_diagnoses", "t.block", "t.block != ''"),
+    "icd": ("letter_diagnoses", "t.code", "t.code != ''"),
 }
+SOURCE_JOIN = "\x1f"
 
 
 class Codes:
@@ -163,13 +167,14 @@ _LOCK = threading.Lock()
 #: answers (a few seconds per 100,000 letters); smaller ones are made again at once.
 BACKGROUND_FROM = 50_000
 SUFFIX = ".facets.npz"
+FORMAT = "2"  # raised whenever the columns saved change
 
 
 def current_key(index: ItemIndex) -> tuple[Any, ...]:
     """What identifies the state of ``index``: its version and highest rowids."""
     row = index.db.execute("SELECT (SELECT value FROM meta WHERE name = 'version'), "
                            "(SELECT MAX(rowid) FROM items), (SELECT MAX(rowid) FROM letters)").fetchone()
-    return tuple(str(v) for v in row)
+    return (FORMAT, *(str(v) for v in row))
 
 
 def table_of(index: ItemIndex) -> FacetTable:
@@ -325,11 +330,11 @@ def load(index: ItemIndex, key: tuple[Any, ...] = ()) -> FacetTable:
         owner, rowids, on = (("items", item_rowid, "item") if facet in ITEM_PAIRS
                              else ("letters", letter_rowid, "letter"))
         source = f"{table} t JOIN {owner} o ON o.{on} = t.{on} WHERE {condition}"
-        found = ints(f"SELECT DISTINCT o.rowid, DENSE_RANK() OVER (ORDER BY t.{value}) FROM {source}", 2)
+        found = ints(f"SELECT DISTINCT o.rowid, DENSE_RANK() OVER (ORDER BY {value}) FROM {source}", 2)
         if facet in ITEM_PAIRS:  # an item whose letter is missing is not in the table
             found = found[np.isin(found[:, 0], item_rowid)]
         pairs[facet] = Pairs(np.searchsorted(rowids, found[:, 0]).astype(np.int32),
-                             (found[:, 1] - 1).astype(np.int32), codes(f"t.{value}", source))
+                             (found[:, 1] - 1).astype(np.int32), codes(value, source))
     return FacetTable(
         key=key, item_rowid=item_rowid, letter_rowid=letter_rowid,
         letter_of=np.searchsorted(letter_rowid, items[:, 1]).astype(np.int32), number=items[:, 2].astype(np.int32),
@@ -368,3 +373,51 @@ def text_ranks(table: FacetTable, q: str, hits: Callable[[], list[tuple[int, int
         table.text_hits.pop(next(iter(table.text_hits)))
     table.text_hits[q] = ranks
     return ranks
+
+
+def explorer_counts(table: FacetTable, level: str, filters: dict[str, list[str]], code_prefixes: Sequence[str],
+                    date_from: str, date_to: str) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, int]]]:
+    """The explorer's counts (:meth:`kg.item_index.ItemIndex.counts`): decided items per (guideline, detail IRI,
+    detail, category, outcome) at ``level``, and per (category, outcome) among items citing a guideline.
+    ``filters`` holds, per field ("category", "year", "treatment", "region", "specialty", "icd-chapter",
+    "icd-block"), the values to keep; the ICD-10-CM ones and ``code_prefixes`` (codes without their dot, upper
+    case) are alternatives to one another."""
+    import numpy as np
+
+    outcomes, outcome_codes = table.columns["outcome"]
+    categories, category_codes = table.columns["category"]
+    mask = outcomes >= 0
+    for name in ("category", "year", "treatment", "region", "specialty"):
+        if filters.get(name):
+            mask &= table.item_mask(name, filters[name])
+    diagnosis = [table.item_mask(name, filters[name]) for name in ("icd-chapter", "icd-block") if filters.get(name)]
+    if code_prefixes:
+        icd = table.pairs["icd"]
+        wanted = [k for k, code in enumerate(icd.codes.values)
+                  if code.replace(".", "").upper().startswith(tuple(code_prefixes))]
+        diagnosis.append(table.pair_mask("icd", np.isin(icd.values, wanted)))
+    if diagnosis:
+        mask &= np.logical_or.reduce(diagnosis)
+    if date_from or date_to:
+        mask &= table.date_mask(date_from, date_to)
+    n_cat, n_out = len(category_codes.values) + 1, len(outcome_codes.values)
+    cell = (categories + 1) * n_out + outcomes  # category -1 (none) becomes 0
+
+    def label(k: int) -> tuple[str, str]:
+        cat, out = divmod(k, n_out)
+        return (category_codes.values[cat - 1] if cat else "", outcome_codes.values[out])
+
+    sources = table.pairs[f"source-{level}"]
+    chosen = mask[sources.rows]
+    keyed = sources.values[chosen].astype(np.int64) * (n_cat * n_out) + cell[sources.rows[chosen]]
+    found, counted = np.unique(keyed, return_counts=True)
+    paths: list[tuple[Any, ...]] = []
+    for key, n in zip(found.tolist(), counted.tolist()):
+        source, rest = divmod(key, n_cat * n_out)
+        guideline, detail_iri, detail = sources.codes.values[source].split(SOURCE_JOIN)
+        paths.append((guideline, detail_iri, detail, *label(rest), n))
+    citing = np.zeros(table.size, dtype=bool)
+    citing[table.pairs["source-guideline"].rows] = True
+    tally = np.bincount(cell[mask & citing], minlength=n_cat * n_out)
+    totals = [(*label(int(k)), int(tally[k])) for k in np.flatnonzero(tally)]
+    return paths, totals

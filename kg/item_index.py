@@ -333,52 +333,12 @@ class ItemIndex:
         the ICD-10-CM chapters ("13") or blocks ("M50-M54") or whose code, without its dot, begins with one of
         ``icd_code`` ("M545"); the case was decided between ``date_from`` and ``date_to`` (YYYY-MM-DD, inclusive,
         "" for no bound)."""
-        where, params = self._explorer_filters(category, year, region, specialty, treatment, icd_chapter, icd_block,
-                                               icd_code, date_from, date_to)
-        condition = " AND ".join(where)
-        paths = self.db.execute(
-            f"SELECT s.guideline, s.detail_iri, s.detail, i.category, i.outcome, COUNT(DISTINCT i.item) "
-            f"FROM items i JOIN item_sources s ON s.item = i.item AND s.level = ? WHERE {condition} "
-            f"GROUP BY s.guideline, s.detail_iri, s.detail, i.category, i.outcome", [level, *params]).fetchall()
-        totals = self.db.execute(
-            f"SELECT i.category, i.outcome, COUNT(*) FROM items i WHERE {condition} AND EXISTS "
-            f"(SELECT 1 FROM item_sources s WHERE s.item = i.item AND s.level = 'guideline') "
-            f"GROUP BY i.category, i.outcome", params).fetchall()
-        return paths, totals
+        from kg.facet_table import explorer_counts, table_of
 
-    @staticmethod
-    def _explorer_filters(category: Iterable[str], year: Iterable[int], region: Iterable[str],
-                          specialty: Iterable[str], treatment: Iterable[str], icd_chapter: Iterable[str],
-                          icd_block: Iterable[str], icd_code: Iterable[str], date_from: str,
-                          date_to: str) -> tuple[list[str], list[Any]]:
-        """The conditions on ``items i`` of :meth:`counts`, with their parameters."""
-        where: list[str] = ["i.outcome != ''"]
-        params: list[Any] = []
-        for values, clause in (
-                (list(category), "i.category IN ({})"),
-                (list(year), "i.year IN ({})"),
-                (list(treatment), "i.treatment IN ({})"),
-                (list(region), "i.item IN (SELECT item FROM item_regions WHERE region IN ({}))"),
-                (list(specialty), "i.letter IN (SELECT letter FROM letter_specialties WHERE specialty IN ({}))")):
-            if values:
-                where.append(clause.format(", ".join("?" * len(values))))
-                params += values
-        diagnosis: list[str] = []
-        for values, clause in ((list(icd_chapter), "chapter IN ({})"), (list(icd_block), "block IN ({})")):
-            if values:
-                diagnosis.append(clause.format(", ".join("?" * len(values))))
-                params += values
-        for code in icd_code:  # the code as written, upper case, without its dot, begins with it
-            diagnosis.append("INSTR(REPLACE(UPPER(code), '.', ''), ?) = 1")
-            params.append(code)
-        if diagnosis:
-            where.append(f"i.letter IN (SELECT letter FROM letter_diagnoses WHERE {' OR '.join(diagnosis)})")
-        bounds = [(">=", date_from), ("<=", date_to)]
-        if date_from or date_to:  # ISO dates sort as the dates do
-            where.append("i.letter IN (SELECT letter FROM letters WHERE "
-                         + " AND ".join(f"decision_date {op} ?" for op, day in bounds if day) + ")")
-            params += [day for _, day in bounds if day]
-        return where, params
+        filters = {"category": list(category), "year": [str(y) for y in year], "treatment": list(treatment),
+                   "region": list(region), "specialty": list(specialty), "icd-chapter": list(icd_chapter),
+                   "icd-block": list(icd_block)}
+        return explorer_counts(table_of(self), level, filters, list(icd_code), date_from, date_to)
 
     def option_counts(self) -> dict[str, list[tuple[str, int]]]:
         """Every value each explorer filter takes among decided items with a reviewer citation naming a guideline
