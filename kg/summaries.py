@@ -173,8 +173,15 @@ def record_facts(record: CaseRecord, results: Sequence[Sequence[str]] = ()) -> l
 
 def stored_facts_query(*letter_graphs: str) -> str:
     """A SELECT giving the facts already stored letters added (from their own graphs, and the ICD-10-CM graph
-    for the chapters of their codes). ?thing is what a fact counts (an item, a diagnosis, or the case)."""
-    graphs = " ".join(f"<{g}>" for g in letter_graphs)
+    for the chapters of their codes). ?thing is what a fact counts (an item, a diagnosis, or the case).
+
+    The query's dataset names the letters' graphs and their validation reports (``FROM NAMED``), so that
+    ``GRAPH ?g`` ranges over those graphs only: the time grows with the batch, not with the store (a ``VALUES``
+    list of graphs would not do, as a group inside ``GRAPH ?g`` is matched on its own before the join)."""
+    named = [*letter_graphs, *(str(mint.validation_graph(key)) for g in letter_graphs
+                               if (key := mint.key_from_iri(g)))]
+    dataset = "\n".join(f"FROM NAMED <{g}>" for g in named)
+    case = "GRAPH ?g { ?case a imr:Case . OPTIONAL { ?case imr:decisionDate ?date } }"
     report = ("GRAPH ?g { ?case imr:letter ?letter } GRAPH ?v { ?letter imr:validationReport ?report . "
               "?report sh:result ?r . ?r sh:resultSeverity ?sev . OPTIONAL { ?r imr:constraint ?named } "
               "OPTIONAL { ?r sh:sourceShape ?shape } } "
@@ -183,56 +190,55 @@ def stored_facts_query(*letter_graphs: str) -> str:
               'ENCODE_FOR_URI(?constraint))) AS ?value) BIND("constraint" AS ?dimension)')
     severity = ("GRAPH ?g { ?case imr:letter ?letter } GRAPH ?v { ?letter imr:validationReport ?report . "
                 "?report sh:result ?r . ?r sh:resultSeverity ?value } BIND(\"severity\" AS ?dimension)")
+    def item(pattern: str) -> str:
+        """A decided item of the case, with more ``pattern`` on it."""
+        return ("GRAPH ?g { ?case imr:disputedItem ?thing . ?thing imr:outcome ?o . " + pattern + " } "
+                'BIND(STRAFTER(STR(?o), "outcome/") AS ?outcome) ')
+
+    reviewer = "?thing imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; "
+    branches = [
+        f'{report} BIND(?r AS ?thing) BIND("problems" AS ?outcome)',
+        f'{report} BIND(?letter AS ?thing) BIND("letters" AS ?outcome)',
+        f'{severity} BIND(?r AS ?thing) BIND("problems" AS ?outcome)',
+        f'{severity} BIND(?letter AS ?thing) BIND("letters" AS ?outcome)',
+        f'BIND(?case AS ?thing) BIND(<{CASES_DATASET}> AS ?value) BIND("case-all" AS ?dimension) '
+        'BIND("cases" AS ?outcome)',
+        item("") + f'BIND("all" AS ?dimension) BIND(<{DATASET}> AS ?value)',
+        item("?case imr:decisionDate ?when .") + 'BIND("month" AS ?dimension) '
+        f'BIND(IRI(CONCAT("{_MONTH}", SUBSTR(STR(?when), 1, 7))) AS ?value)',
+        item("?thing imr:category ?value .") + 'BIND("category" AS ?dimension)',
+        item("?thing imr:treatment ?value .") + 'BIND("treatment" AS ?dimension)',
+        item("?thing imr:bodyRegion ?value .") + 'BIND("region" AS ?dimension)',
+        item(reviewer + "imr:guideline ?value .") + 'BIND("guideline" AS ?dimension)',
+        item(reviewer + "imr:chapter ?value .") + 'BIND("chapter" AS ?dimension)',
+        item(reviewer + "imr:guideline ?cg . OPTIONAL { ?c imr:chapter ?cc } OPTIONAL { ?c imr:topic ?ct }")
+        + 'BIND(COALESCE(?cc, ?cg) AS ?cited) '
+        'BIND(IF(BOUND(?ct), IRI(CONCAT(STR(?cited), "/topic/", ENCODE_FOR_URI(?ct))), ?cited) AS ?value) '
+        'BIND("topic" AS ?dimension)',
+        item("?case imr:reviewerSpecialty ?value .") + 'BIND("specialty" AS ?dimension)',
+        'GRAPH ?g { ?case imr:disputedItem ?thing . ?thing imr:bodyRegion ?value } '
+        'BIND("case-region" AS ?dimension) BIND("items" AS ?outcome)',
+        'GRAPH ?g { ?case imr:disputedItem/imr:bodyRegion ?value } BIND(?case AS ?thing) '
+        'BIND("case-region" AS ?dimension) BIND("cases" AS ?outcome)',
+        'GRAPH ?g { ?case imr:diagnosis ?thing . ?thing imr:icd10Code ?code } '
+        'BIND("case-chapter" AS ?dimension) BIND("diagnoses" AS ?outcome)',
+        'GRAPH ?g { ?case imr:diagnosis/imr:icd10Code ?code } BIND(?case AS ?thing) '
+        'BIND("case-chapter" AS ?dimension) BIND("cases" AS ?outcome)',
+        'GRAPH ?g { ?case imr:applicationReceived ?received ; imr:decisionDate ?decided } '
+        'BIND(STR(?decided - ?received) AS ?span) '
+        'BIND(IF(?span = "PT0S", 0, xsd:integer(REPLACE(?span, "^P([0-9]+)D$", "$1"))) AS ?days) '
+        f'BIND(IRI(CONCAT("{_DAYS}", STR(?days))) AS ?value) '
+        'BIND(?case AS ?thing) BIND("case-days" AS ?dimension) BIND("cases" AS ?outcome)',
+    ]
+    union = "\n  UNION ".join(f"{{ {case} {branch} }}" for branch in branches)
     return f"""PREFIX imr: <{_IMR}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX sh: <http://www.w3.org/ns/shacl#>
 PREFIX xsd: <{_XSD}>
-SELECT DISTINCT ?thing ?dimension ?value ?code ?year ?outcome WHERE {{
-  VALUES ?g {{ {graphs} }}
-  GRAPH ?g {{
-    ?case a imr:Case .
-    OPTIONAL {{ ?case imr:decisionDate ?date }}
-  }}
-  {{ {report} BIND(?r AS ?thing) BIND("problems" AS ?outcome) }}
-  UNION {{ {report} BIND(?letter AS ?thing) BIND("letters" AS ?outcome) }}
-  UNION {{ {severity} BIND(?r AS ?thing) BIND("problems" AS ?outcome) }}
-  UNION {{ {severity} BIND(?letter AS ?thing) BIND("letters" AS ?outcome) }}
-  UNION {{ GRAPH ?g {{ ?case a imr:Case }} BIND(?case AS ?thing) BIND(<{CASES_DATASET}> AS ?value)
-           BIND("case-all" AS ?dimension) BIND("cases" AS ?outcome) }}
-  UNION {{ GRAPH ?g {{ {{
-      ?case imr:disputedItem ?thing . ?thing imr:outcome ?o .
-      BIND(STRAFTER(STR(?o), "outcome/") AS ?outcome)
-      {{ BIND("all" AS ?dimension) BIND(<{DATASET}> AS ?value) }}
-      UNION {{ ?case imr:decisionDate ?when BIND("month" AS ?dimension)
-               BIND(IRI(CONCAT("{_MONTH}", SUBSTR(STR(?when), 1, 7))) AS ?value) }}
-      UNION {{ ?thing imr:category ?value BIND("category" AS ?dimension) }}
-      UNION {{ ?thing imr:treatment ?value BIND("treatment" AS ?dimension) }}
-      UNION {{ ?thing imr:bodyRegion ?value BIND("region" AS ?dimension) }}
-      UNION {{ ?thing imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?value
-               BIND("guideline" AS ?dimension) }}
-      UNION {{ ?thing imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:chapter ?value
-               BIND("chapter" AS ?dimension) }}
-      UNION {{ ?thing imr:citation ?c . ?c imr:citationRole imr:IMRReviewer ; imr:guideline ?cg .
-               OPTIONAL {{ ?c imr:chapter ?cc }} OPTIONAL {{ ?c imr:topic ?ct }}
-               BIND(COALESCE(?cc, ?cg) AS ?cited)
-               BIND(IF(BOUND(?ct), IRI(CONCAT(STR(?cited), "/topic/", ENCODE_FOR_URI(?ct))), ?cited) AS ?value)
-               BIND("topic" AS ?dimension) }}
-      UNION {{ ?case imr:reviewerSpecialty ?value BIND("specialty" AS ?dimension) }}
-    }}
-    UNION {{ ?case imr:disputedItem ?thing . ?thing imr:bodyRegion ?value
-             BIND("case-region" AS ?dimension) BIND("items" AS ?outcome) }}
-    UNION {{ ?case imr:disputedItem/imr:bodyRegion ?value BIND(?case AS ?thing)
-             BIND("case-region" AS ?dimension) BIND("cases" AS ?outcome) }}
-    UNION {{ ?case imr:diagnosis ?thing . ?thing imr:icd10Code ?code
-             BIND("case-chapter" AS ?dimension) BIND("diagnoses" AS ?outcome) }}
-    UNION {{ ?case imr:diagnosis/imr:icd10Code ?code BIND(?case AS ?thing)
-             BIND("case-chapter" AS ?dimension) BIND("cases" AS ?outcome) }}
-    UNION {{ ?case imr:applicationReceived ?received ; imr:decisionDate ?decided .
-             BIND(STR(?decided - ?received) AS ?span)
-             BIND(IF(?span = "PT0S", 0, xsd:integer(REPLACE(?span, "^P([0-9]+)D$", "$1"))) AS ?days)
-             BIND(IRI(CONCAT("{_DAYS}", STR(?days))) AS ?value)
-             BIND(?case AS ?thing) BIND("case-days" AS ?dimension) BIND("cases" AS ?outcome) }}
-  }} }}
+SELECT DISTINCT ?thing ?dimension ?value ?code ?year ?outcome
+{dataset}
+WHERE {{
+  {union}
   FILTER(BOUND(?value) || BOUND(?code))
   BIND(IF(BOUND(?date), SUBSTR(STR(?date), 1, 4), "") AS ?year)
 }}"""
@@ -246,10 +252,15 @@ class Writer(Reader, Protocol):
         ...
 
 
-def recount(store: Writer, batch: int = 200, progress: Callable[[int], None] | None = None) -> int:
+#: How many letters' graphs one read of stored facts names (its time grows faster than the number of graphs).
+READ_BATCH = 25
+
+
+def recount(store: Writer, batch: int = 1000, progress: Callable[[int], None] | None = None) -> int:
     """Count everything again from the stored letters (after a crash, or for a store built before a kind of
-    count existed): the summaries graph is cleared, then filled ``batch`` letters at a time, so memory holds one
-    batch. Returns the number of letters counted."""
+    count existed): the summaries graph is cleared, then filled ``batch`` letters at a time (read
+    :data:`READ_BATCH` at a time), so memory holds the counts one batch changes. Returns the number of letters
+    counted."""
     from kg.namespaces import IMR
 
     graphs = [str(row["g"]) for row in store.select(
@@ -257,7 +268,10 @@ def recount(store: Writer, batch: int = 200, progress: Callable[[int], None] | N
     store.update(f"DROP SILENT GRAPH <{SUMMARY_GRAPH}>")
     for start in range(0, len(graphs), batch):
         chunk = graphs[start:start + batch]
-        counts = update_counts(store, deltas(facts_from_rows(store.select(stored_facts_query(*chunk)))))
+        change: dict[Cell, Counts] = {}
+        for first in range(0, len(chunk), READ_BATCH):
+            accumulate(change, facts_from_rows(store.select(stored_facts_query(*chunk[first:first + READ_BATCH]))))
+        counts = update_counts(store, {cell: n for cell, n in change.items() if any(n.values())})
         if counts:
             store.update(counts)
         if progress is not None:
