@@ -414,9 +414,10 @@ def stored_rows(select: Select, keys_and_digests: Mapping[str, str]) -> list[Let
     """The index rows of letters already in the store, read from their graphs (to rebuild the index)."""
     if not keys_and_digests:
         return []
-    graphs = " ".join(f"<{mint.letter_graph(key)}>" for key in keys_and_digests)
-    rows = select(sparql_prologue("imr", "skos") + f"""SELECT ?g ?item ?kind ?a ?b ?c ?d ?date WHERE {{
-  VALUES ?g {{ {graphs} }}
+    graphs = [str(mint.letter_graph(key)) for key in keys_and_digests]
+    rows = select(sparql_prologue("imr", "skos") + f"""SELECT ?g ?item ?kind ?a ?b ?c ?d ?date
+{from_named(graphs)}
+WHERE {{
   GRAPH ?g {{
     ?case a imr:Case .
     OPTIONAL {{ ?case imr:decisionDate ?date }}
@@ -429,9 +430,11 @@ def stored_rows(select: Select, keys_and_digests: Mapping[str, str]) -> list[Let
              OPTIONAL {{ ?cite imr:chapter ?b }} OPTIONAL {{ ?cite imr:topic ?c }} }}
   }}
 }}""")
-    rows += select(sparql_prologue("imr", "skos") + f"""SELECT ?g ?item ?kind ?region ?above WHERE {{
-  VALUES ?g {{ {graphs} }}
+    rows += select(sparql_prologue("imr", "skos") + f"""SELECT ?g ?item ?kind ?region ?above
+{from_named([*graphs, GRAPH_VOCAB])}
+WHERE {{
   GRAPH ?g {{ ?case imr:disputedItem ?item . ?item imr:bodyRegion ?region BIND("region" AS ?kind) }}
+  FILTER(?g != <{GRAPH_VOCAB}>)
   OPTIONAL {{ GRAPH <{GRAPH_VOCAB}> {{ ?region skos:broader* ?above }} }}
 }}""")
     letters: dict[str, LetterRows] = {}
@@ -489,9 +492,9 @@ def _stored_details(select: Select, letters: dict[str, LetterRows], items: dict[
     for rows in letters.values():
         rows.update({"received": "", "priority": "", "diagnoses": [], "text": ""})
     diagnoses: dict[str, dict[str, list[str]]] = {}
-    graphs = " ".join(f"<{g}>" for g in by_graph)
-    for row in select(sparql_prologue("imr", "rdfs") + f"""SELECT ?g ?kind ?node ?a ?b ?c WHERE {{
-  VALUES ?g {{ {graphs} }}
+    for row in select(sparql_prologue("imr", "rdfs") + f"""SELECT ?g ?kind ?node ?a ?b ?c
+{from_named(by_graph)}
+WHERE {{
   GRAPH ?g {{
     {{ ?case imr:letter ?letter . ?letter imr:text ?a BIND("text" AS ?kind) }}
     UNION {{ ?case a imr:Case ; imr:applicationReceived ?a BIND("received" AS ?kind) }}
@@ -524,11 +527,11 @@ def _stored_quality(select: Select, letters: dict[str, LetterRows], keys_and_dig
     for key in keys_and_digests:
         letters.setdefault(key, {"letter": key, "sha256": keys_and_digests[key], "year": None,
                                  "specialties": [], "items": []})
-    graphs = " ".join(f"<{mint.letter_graph(key)}>" for key in keys_and_digests)
     by_graph = {str(mint.letter_graph(key)): key for key in keys_and_digests}
     for row in select(sparql_prologue("imr", "dcterms", "prov")
-                      + f"""SELECT ?g ?src ?built ?number ?date WHERE {{
-  VALUES ?g {{ {graphs} }}
+                      + f"""SELECT ?g ?src ?built ?number ?date
+{from_named(by_graph)}
+WHERE {{
   GRAPH ?g {{ ?letter a imr:Letter . OPTIONAL {{ ?letter dcterms:source ?src }}
              OPTIONAL {{ ?letter prov:generatedAtTime ?built }}
              OPTIONAL {{ ?case imr:letter ?letter . OPTIONAL {{ ?case imr:caseNumber ?number }}
@@ -538,10 +541,10 @@ def _stored_quality(select: Select, letters: dict[str, LetterRows], keys_and_dig
             "case_number": _or_none(row.get("number")), "source": _or_none(row.get("src")),
             "decision_date": _or_none(row.get("date")), "generated": _or_none(row.get("built")),
             "conforms": None, "results": []}
-    reports = " ".join(f"<{mint.validation_graph(key)}>" for key in keys_and_digests)
     by_report = {str(mint.validation_graph(key)): key for key in keys_and_digests}
-    for row in select(sparql_prologue("imr", "sh") + f"""SELECT ?v ?ok ?r ?named ?shape ?sev ?message WHERE {{
-  VALUES ?v {{ {reports} }}
+    for row in select(sparql_prologue("imr", "sh") + f"""SELECT ?v ?ok ?r ?named ?shape ?sev ?message
+{from_named(by_report)}
+WHERE {{
   GRAPH ?v {{ ?letter imr:validationReport ?report . OPTIONAL {{ ?report sh:conforms ?ok }}
              OPTIONAL {{ ?report sh:result ?r . ?r sh:resultSeverity ?sev
                          OPTIONAL {{ ?r imr:constraint ?named }} OPTIONAL {{ ?r sh:sourceShape ?shape }}
@@ -561,7 +564,14 @@ def _or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def sync(index: ItemIndex, select: Select, stored: Mapping[str, str], batch: int = 200) -> tuple[int, int]:
+def from_named(graphs: Iterable[str]) -> str:
+    """``FROM NAMED`` clauses making ``graphs`` the named graphs of a query's dataset, so that ``GRAPH ?g``
+    ranges over them only (a ``VALUES ?g`` list would not do: a group inside ``GRAPH ?g`` is matched over every
+    graph of the store before the join)."""
+    return "\n".join(f"FROM NAMED <{g}>" for g in graphs)
+
+
+def sync(index: ItemIndex, select: Select, stored: Mapping[str, str], batch: int = 25) -> tuple[int, int]:
     """Make the index hold exactly the letters ``stored`` (key -> file digest, as in the store): letters missing
     or with another digest are read from their graphs, letters no longer stored are taken out. Returns (letters
     indexed, letters taken out). After an interrupted build this brings the index back in line with the store."""
