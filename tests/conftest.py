@@ -73,3 +73,17 @@ def app(built_store_path: Path):
 def client(app):
     """A Flask test client."""
     return app.test_client()
+
+
+def client_over_copy(store: Path, tmp_path: Path, **config):
+    """A test client of an app over a fresh copy of the store at ``store`` (closed when the generator ends)."""
+    import shutil
+
+    from webapp import create_app
+    from webapp.store import close_app
+
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    application = create_app({"TESTING": True, "STORE_PATH": str(copy), **config})
+    yield application.test_client()
+    close_app(application)

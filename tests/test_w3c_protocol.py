@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,8 @@ from flask.testing import FlaskClient
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from werkzeug.test import TestResponse
+
+from tests.conftest import client_over_copy
 
 DATA = Path(__file__).resolve().parent / "data" / "w3c-protocol"
 MANIFEST = DATA / "manifest.ttl"
@@ -263,14 +264,7 @@ def read_only_app(w3c_store_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def update_client(w3c_store_path: Path, tmp_path: Path) -> Iterator[FlaskClient]:
     """A test client of an app with an update token, over a fresh copy of the W3C data."""
-    from webapp import create_app
-    from webapp.store import close_app
-
-    store = tmp_path / "store"
-    shutil.copytree(w3c_store_path, store)
-    application = create_app({"TESTING": True, "STORE_PATH": str(store), "UPDATE_TOKEN": TOKEN})
-    yield application.test_client()
-    close_app(application)
+    yield from client_over_copy(w3c_store_path, tmp_path, UPDATE_TOKEN=TOKEN)
 
 
 def _excerpt(data: bytes | str | None, limit: int = 300) -> str:

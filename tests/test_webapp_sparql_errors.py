@@ -1,7 +1,6 @@
 """/sparql in words: syntax errors naming their line and column, the predeclared prefixes, refused updates."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from flask.testing import FlaskClient
 from rdflib import RDF, SH, XSD, Graph, Literal, URIRef
 
 from kg.namespaces import PREFIXES
+from tests.conftest import client_over_copy
 from webapp.sparql import READ_ONLY
 
 FORM = "application/x-www-form-urlencoded"
@@ -22,14 +22,7 @@ TOKEN = "s3cret"
 @pytest.fixture
 def writable(tmp_path: Path, built_store_path: Path) -> Iterator[FlaskClient]:
     """A client of an app with an update token, over a copy of the bundled letters' store."""
-    from webapp import create_app
-    from webapp.store import close_app
-
-    store = tmp_path / "store"
-    shutil.copytree(built_store_path, store)
-    application = create_app({"TESTING": True, "STORE_PATH": str(store), "UPDATE_TOKEN": TOKEN})
-    yield application.test_client()
-    close_app(application)
+    yield from client_over_copy(built_store_path, tmp_path, UPDATE_TOKEN=TOKEN)
 
 
 def test_syntax_error_names_line_column_and_token(client: FlaskClient) -> None:
