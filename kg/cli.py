@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from kg.output import CSV_COLUMNS, item_rows, record_json
-from kg.pipeline import extract_file, letter_paths
+from kg.pipeline import Refused, extract_file, letter_paths
 from kg.record import CaseRecord
 
 
@@ -21,7 +21,7 @@ def cli() -> None:
     """Build and query a knowledge graph of California IMR determination letters."""
 
 
-def _records(paths: list[Path], jobs: int) -> Iterator[CaseRecord]:
+def _records(paths: list[Path | Refused], jobs: int) -> Iterator[CaseRecord]:
     if jobs <= 1:
         yield from map(extract_file, paths)
         return

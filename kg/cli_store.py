@@ -1,5 +1,5 @@
-"""The `kg` commands that work on the store: build, validate, query, load, export, stats, delete, recount and
-serve."""
+"""The `kg` commands that work on the store: build, validate, query, load, export, stats, rejected, delete,
+recount and serve."""
 from __future__ import annotations
 
 import atexit
@@ -307,6 +307,33 @@ def stats(store_path: Path | str, fmt: str) -> None:
 
 
 @click.command()
+@store_or_url_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@one_line_errors
+def rejected(store_path: Path | str, fmt: str) -> None:
+    """List the letter files kept out of the graph, each with its reasons (the files stay where they are).
+
+    Exit status 0 when none were kept out, 1 when some were.
+
+    Example:
+
+        kg rejected --store data/
+    """
+    from kg.loading import rejected_letters
+
+    with _open(store_path, read_only=True) as store:
+        found = rejected_letters(store.select)
+    if fmt == "json":
+        click.echo(json.dumps(found, indent=1))
+    else:
+        for entry in found:
+            reasons = [r.removeprefix(f"{entry['source']}: ") for r in entry["reasons"]]
+            click.echo(f"{entry['source']}: {'; '.join(reasons) or '(no reason recorded)'}")
+        click.echo(f"{len(found)} letter file{'s' if len(found) != 1 else ''} kept out", err=True)
+    sys.exit(1 if found else 0)
+
+
+@click.command()
 @click.argument("case_numbers", nargs=-1, required=True)
 @store_or_url_option
 @one_line_errors
@@ -357,7 +384,7 @@ def recount(store_path: Path | str) -> None:
                f"{' and the item index' if items is not None else ''}", err=True)
 
 
-COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, stats, delete, recount)
+COMMANDS: tuple[click.Command, ...] = (build, validate, query, load, export, stats, rejected, delete, recount)
 
 
 @click.command()
@@ -385,7 +412,8 @@ def serve(store_path: Path | str, host: str, port: int, threads: int, timeout_s:
         kg serve --store data/ --port 8000
     """
     from webapp import create_app
-    from webapp.serve import serve as run_server
+    from webapp.serve import listen
+    from webapp.store import close_app
 
     config: dict[str, Any] = {"STORE_PATH": str(store_path)}
     for key, value in (("QUERY_TIMEOUT_S", timeout_s), ("MAX_ROWS", max_rows), ("UPDATE_TOKEN", update_token)):
@@ -399,6 +427,11 @@ def serve(store_path: Path | str, host: str, port: int, threads: int, timeout_s:
         app = create_app(config)
     except KGError as error:
         raise click.ClickException(str(error)) from error
+    try:
+        server = listen(app, host, port, threads)
+    except KGError as error:
+        close_app(app)
+        raise click.ClickException(str(error)) from error
     writes = [name for name in ("UPDATE_TOKEN", "UPLOADS_ENABLED", "INGEST_ENABLED") if app.config[name]]
     mode = "read-write" if writes else "read-only"
     if app.config["INGEST_ENABLED"]:
@@ -410,7 +443,7 @@ def serve(store_path: Path | str, host: str, port: int, threads: int, timeout_s:
         atexit.register(withdraw, store_path)
         mode += "; `kg build ... --store " + str(store_path) + "` hands letters to this server"
     click.echo(f"serving {store_path} ({mode}) on http://{host}:{port}/  (Ctrl-C stops)", err=True)
-    run_server(app, host, port, threads)
+    server.run()
 
 
 COMMANDS = COMMANDS + (serve,)

@@ -11,7 +11,7 @@ the ``graph/icd10cm`` graph as they come, never recomputed from every letter.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -224,6 +224,21 @@ def rejection_graph(source: str, reasons: list[str]) -> Graph:
     for reason in reasons:
         graph.add((node, IMR.rejectionReason, Literal(reason)))
     return graph
+
+
+def rejected_letters(select: Callable[[str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Every file kept out of the graph, as the last build to read it recorded: its path, when, and the reasons
+    (sorted by path)."""
+    rows = select(f"SELECT ?node ?source ?when ?reason WHERE {{ GRAPH <{REJECTED_GRAPH}> {{ "
+                  f"?node <{DCTERMS.source}> ?source . OPTIONAL {{ ?node <{PROV.generatedAtTime}> ?when }} "
+                  f"OPTIONAL {{ ?node <{IMR.rejectionReason}> ?reason }} }} }}")
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = found.setdefault(str(row["node"]), {"source": str(row["source"]), "when": str(row.get("when") or ""),
+                                                    "reasons": []})
+        if row.get("reason") and str(row["reason"]) not in entry["reasons"]:
+            entry["reasons"].append(str(row["reason"]))
+    return sorted(found.values(), key=lambda e: e["source"])
 
 
 def rejection_updates(sources: list[str], rejections: list[tuple[str, list[str]]]) -> list[str]:

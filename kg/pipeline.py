@@ -19,24 +19,54 @@ from kg.errors import KGError
 from kg.letters import SUPPORTED_SUFFIXES, LetterText, read_bytes, read_letter
 from kg.record import CaseRecord
 
-__all__ = ["Processed", "changed_files", "extract_bytes", "extract_file", "extract_files", "letter_paths",
+__all__ = ["Processed", "Refused", "changed_files", "extract_bytes", "extract_file", "extract_files", "letter_paths",
            "process_file", "process_files", "process_record"]
 
 
-def letter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Letter files named by ``paths``: files as given, folders searched recursively (sorted, no gold files)."""
+@dataclass(frozen=True)
+class Refused:
+    """A file in a letters folder that is not to be read, and why (it goes through the pipeline as a letter
+    kept out, so that it is listed with the others)."""
+
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def letter_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Refused]:
+    """Letter files named by ``paths``: files as given, folders searched recursively (sorted, no hidden files).
+
+    Within a folder, symbolic links to folders are not followed, and a link to a file is read only when the file
+    lies inside the folder; one leading out of it, or nowhere, is a :class:`Refused`."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                if found.is_file() and found.suffix.lower() in SUPPORTED_SUFFIXES and not found.name.startswith("."):
-                    yield found
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        root = path.resolve()
+        found: list[Path] = []
+        for folder, folders, files in os.walk(path, followlinks=False):
+            folders[:] = [f for f in folders if not f.startswith(".")]
+            found += [Path(folder) / name for name in files
+                      if Path(name).suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith(".")]
+        for file in sorted(found):
+            if file.is_symlink():
+                target = file.resolve()
+                if not target.exists():
+                    yield Refused(file, f"{file}: a symbolic link to nothing ({target})")
+                    continue
+                if not target.is_relative_to(root):
+                    yield Refused(file, f"{file}: a symbolic link leading out of {path} (to {target}); not followed")
+                    continue
+            yield file
 
 
-def extract_file(path: str | os.PathLike[str]) -> CaseRecord:
+def extract_file(path: str | os.PathLike[str] | Refused) -> CaseRecord:
     """Read and extract one letter; a letter that cannot be read still yields a record whose errors say why."""
+    if isinstance(path, Refused):
+        return CaseRecord(source=str(path.path), errors=[path.reason])
     return _extract(lambda: read_letter(path), str(path))
 
 
@@ -78,15 +108,17 @@ class Processed:
     index_rows: dict[str, Any] | None = None  # what the letter puts in the item index (kg.item_index)
 
 
-def process_file(path: Path) -> Processed:
+def process_file(path: Path | Refused) -> Processed:
     """Read, extract, map and validate one letter file (runs in a worker process)."""
     record = extract_file(path)
+    if isinstance(path, Refused):
+        return process_record(record, "")
     digest = record.sha256 or (file_digest(path) if path.is_file() else "")
     return process_record(record, digest)
 
 
-def process_files(paths: list[Path], jobs: int = 1, window: int | None = None,
-                  work: Callable[[Path], Processed] | None = None) -> Iterator[Processed]:
+def process_files(paths: list[Path | Refused], jobs: int = 1, window: int | None = None,
+                  work: Callable[[Path | Refused], Processed] | None = None) -> Iterator[Processed]:
     """``work`` (default :func:`process_file`) over ``paths``, in order, in ``jobs`` worker processes when there
     is more than one.
 
@@ -98,7 +130,7 @@ def process_files(paths: list[Path], jobs: int = 1, window: int | None = None,
         slots = threading.Semaphore(max(window or 32 * jobs, 8 * jobs))
         stopped = threading.Event()
 
-        def admitted() -> Iterator[Path]:  # read by the pool's feeding thread, which waits here for a slot
+        def admitted() -> Iterator[Path | Refused]:  # read by the pool's feeding thread, which waits here for a slot
             for path in paths:
                 while not slots.acquire(timeout=0.2):
                     if stopped.is_set():  # the caller has gone (an error, or it stopped reading)
@@ -124,13 +156,13 @@ def quiet(_: Processed | None) -> None:
     """A progress callback that reports nothing."""
 
 
-def changed_files(paths: Iterable[str | os.PathLike[str]], known: set[str]) -> tuple[list[Path], int]:
+def changed_files(paths: Iterable[str | os.PathLike[str]], known: set[str]) -> tuple[list[Path | Refused], int]:
     """The letter files under ``paths`` whose digest is not in ``known`` (already stored under this pipeline),
     and how many were left out as unchanged."""
-    todo: list[Path] = []
+    todo: list[Path | Refused] = []
     unchanged = 0
     for path in letter_paths(paths):
-        if path.is_file() and file_digest(path) in known:
+        if isinstance(path, Path) and path.is_file() and _digest_or_none(path) in known:
             unchanged += 1
         else:
             todo.append(path)
@@ -186,7 +218,19 @@ _BLANK_UNSAFE = re.compile(r"[^A-Za-z0-9]")
 
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes (what the letter graph records)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _digest_or_none(path: Path) -> str | None:
+    """:func:`file_digest`, or None for a file that cannot be read (reading it again will say why)."""
+    try:
+        return file_digest(path)
+    except OSError:
+        return None
 
 
 def extract_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[CaseRecord]:

@@ -315,16 +315,41 @@ def test_word_hyphenated_at_line_end(raw: str, expected: str) -> None:
         ("\u201cCase\u201d caf\u00e9".encode("utf-8"), "utf-8"),
         (b"\xef\xbb\xbf" + "\u201cCase\u201d caf\u00e9".encode("utf-8"), "utf-8-sig"),
         ("\u201cCase\u201d caf\u00e9".encode("cp1252"), "cp1252"),
+        ('"Case" caf\u00e9'.encode("latin-1"), "cp1252"),
+        ("\u201cCase\u201d caf\u00e9".encode("utf-16"), "utf-16"),
+        (b"\xfe\xff" + "\u201cCase\u201d caf\u00e9".encode("utf-16-be"), "utf-16"),
+        ("\u201cCase\u201d caf\u00e9".encode("utf-16-le"), "utf-16-le"),
+        ("\u201cCase\u201d caf\u00e9".encode("utf-16-be"), "utf-16-be"),
     ],
-    ids=["utf-8", "bom", "cp1252"],
+    ids=["utf-8", "bom", "cp1252", "latin-1", "utf-16-bom-le", "utf-16-bom-be", "utf-16-le", "utf-16-be"],
 )
 def test_decoding(data: bytes, encoding: str) -> None:
-    """UTF-8 with or without BOM and Windows cp1252 all decode to the same text."""
+    """UTF-8 with or without BOM, Windows cp1252 (and Latin-1 text, which it reads alike) and UTF-16 with or
+    without a byte order mark all decode to the same text."""
     letter = read_bytes(data, "x.txt", ".txt")
     assert (letter.text, letter.encoding) == ('"Case" caf\u00e9\n', encoding)
 
 
 # --- errors --------------------------------------------------------------------------------------
+
+
+def test_a_file_too_large_for_a_letter_is_refused_before_it_is_read(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text file past a tenth of KG_MAX_LETTER_MB (a PDF past the whole of it) is refused by its size, named,
+    with the limit and the setting that moves it; a smaller one is read."""
+    monkeypatch.setenv("KG_MAX_LETTER_MB", "1")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"CM16-0000001 words " * 8_000)  # 152,000 bytes: over 0.1 MB
+    with pytest.raises(ReadError) as caught:
+        read_letter(big)
+    assert str(caught.value).startswith(f"{big}: file is too large for one letter (0.1 MB; text letters are read "
+                                        "up to 0.1 MB, set by KG_MAX_LETTER_MB)")
+    with pytest.raises(ReadError, match="too large"):
+        read_bytes(big.read_bytes(), "upload.md", ".md")
+    with pytest.raises(ReadError, match="PDF letters are read up to 1.0 MB"):
+        read_bytes(b"%PDF-1.4\n" + bytes(1_100_000), "big.pdf", ".pdf")
+    monkeypatch.setenv("KG_MAX_LETTER_MB", "20")
+    assert "CM16-0000001" in read_letter(big).text
 
 
 def _minimal_pdf_without_text() -> bytes:
@@ -346,13 +371,13 @@ def _minimal_pdf_without_text() -> bytes:
         ("letters/x", b"hello", "", "unsupported file type (no suffix)"),
         ("x.txt", b"CM13\x00\x00\x01\x02binary", ".txt", "looks like binary data, not a text letter"),
         ("x.txt", random.Random(7).randbytes(2048), ".txt", "looks like binary data"),
-        ("x.txt", b"\xff\xfeC\x00M\x00", ".txt", "UTF-16"),
+        ("x.txt", b"\xff\xfe" + random.Random(9).randbytes(2048), ".txt", "looks like binary data"),
         ("x.md", b"  \r\n\t\r\n", ".md", "file contains no text"),
         ("x.pdf", random.Random(3).randbytes(2048), ".pdf", "PDF could not be read"),
         ("x.pdf", b"%PDF-1.4\n" + random.Random(5).randbytes(2048), ".pdf", "PDF could not be read"),
         ("x.pdf", _minimal_pdf_without_text(), ".pdf", "PDF has no text layer (a scanned image?)"),
     ],
-    ids=["empty", "unknown-suffix", "no-suffix", "nul-bytes", "random-bytes", "utf-16", "blank-text",
+    ids=["empty", "unknown-suffix", "no-suffix", "nul-bytes", "random-bytes", "utf-16-binary", "blank-text",
          "corrupt-pdf", "corrupt-pdf-with-header", "pdf-without-text"],
 )
 def test_read_bytes_errors_name_the_file_and_the_problem(name: str, data: bytes, suffix: str, problem: str) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from flask import Flask
 from waitress.server import create_server
@@ -38,7 +39,25 @@ class ServerThread:
         self.thread.join(timeout=5)
 
 
+def listen(app: Flask, host: str, port: int, threads: int = 8) -> Any:
+    """A server for ``app`` bound to ``host``:``port`` (not yet serving). Raises :class:`kg.errors.UsageError`
+    in one line when the address cannot be had: the port is in use, or the address is not this machine's."""
+    import errno
+
+    from kg.errors import UsageError
+
+    try:
+        return create_server(app, host=host, port=port, threads=threads, ident="imr-kg")
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            reason = "the port is in use by another program; choose another with --port"
+        elif error.errno in (errno.EACCES, errno.EPERM):
+            reason = "not allowed (ports below 1024 need privileges); choose another with --port"
+        else:
+            reason = error.strerror or str(error)
+        raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
 def serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
     """Serve until interrupted."""
-    server = create_server(app, host=host, port=port, threads=threads, ident="imr-kg")
-    server.run()
+    listen(app, host, port, threads).run()

@@ -9,6 +9,7 @@ import codecs
 import hashlib
 import os
 import re
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Protocol
@@ -33,10 +34,56 @@ _MAX_CONTROL_SHARE = 0.05
 _HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
 
 
+#: The largest letter file read, in bytes, by kind (``KG_MAX_LETTER_MB`` sets the PDF limit; text is a tenth of
+#: it). A determination letter is a few pages: tens of kilobytes of text, a few hundred of PDF. Anything much
+#: larger is not one letter, and reading it would only hold the rest of the batch up.
+def max_bytes(kind: str) -> int:
+    """The size limit for a letter file of ``kind`` ("pdf" or "text")."""
+    try:
+        megabytes = float(os.environ.get("KG_MAX_LETTER_MB", "20"))
+    except ValueError:
+        megabytes = 20.0
+    limit = int(megabytes * 1024 * 1024)
+    return limit if kind == "pdf" else max(limit // 10, 1)
+
+
+def check_size(size: int, source: str, suffix: str) -> None:
+    """Refuse a letter file larger than :func:`max_bytes` allows for its kind, saying how large it is."""
+    kind = "pdf" if suffix.lower().lstrip(".") == "pdf" else "text"
+    limit = max_bytes(kind)
+    if size > limit:
+        raise ReadError(f"{source}: file is too large for one letter ({size / 1048576:.1f} MB; "
+                        f"{'PDF' if kind == 'pdf' else 'text'} letters are read up to {limit / 1048576:.1f} MB, "
+                        f"set by KG_MAX_LETTER_MB)")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when the bytes look like UTF-16 text without a byte order mark (most
+    characters ASCII, so every other byte is zero), else None."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    zero_even, zero_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if zero_odd > 0.4 and zero_even < 0.05:
+        return "utf-16-le"
+    if zero_even > 0.4 and zero_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes, source: str) -> tuple[str, str]:
-    """Decode letter bytes as UTF-8 (BOM or not) or cp1252 and name the encoding; refuse binary."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ReadError(f"{source}: text is UTF-16 encoded; save it as UTF-8")
+    """Decode letter bytes as UTF-16 (with a byte order mark, or recognisably without one), UTF-8 (BOM or not)
+    or cp1252 (which reads Latin-1 text too), and name the encoding; refuse binary."""
+    utf16 = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(data)
+    if utf16 is not None:
+        text = data.decode(utf16, errors="replace").lstrip("\ufeff")
+        # control characters, undecodable units, unassigned and private code points: what random bytes give
+        odd = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd"
+                  or unicodedata.category(ch) in ("Cn", "Co", "Cs"))
+        if "\x00" in text or odd > _MAX_CONTROL_SHARE * max(len(text), 1):
+            raise ReadError(f"{source}: looks like binary data, not a text letter")
+        return text, utf16
     controls = len(data.translate(None, _NOT_CONTROL))
     if b"\x00" in data or controls > _MAX_CONTROL_SHARE * len(data):
         raise ReadError(f"{source}: looks like binary data, not a text letter")
@@ -206,6 +253,7 @@ def read_bytes(data: bytes, source: str, suffix: str) -> LetterText:
     reader = _reader_for(source, suffix)
     if not data:
         raise ReadError(f"{source}: file is empty")
+    check_size(len(data), source, suffix)
     return reader(bytes(data), source)
 
 
@@ -215,6 +263,7 @@ def read_letter(path: str | os.PathLike[str]) -> LetterText:
     file = Path(source)
     reader = _reader_for(source, file.suffix)
     try:
+        check_size(file.stat().st_size, source, file.suffix)
         data = file.read_bytes()
     except FileNotFoundError as exc:
         raise ReadError(f"{source}: no such file") from exc
