@@ -45,6 +45,18 @@ def letter_index(store: AnyStore) -> dict[str, tuple[str, str]]:
     return index
 
 
+def stored_files(store: AnyStore, existing: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Case key → (file digest, path of the file it was read from) of every letter in the store."""
+    rows = store.select("SELECT ?letter ?source WHERE { GRAPH ?g { ?letter a imr:Letter ; "
+                        "<http://purl.org/dc/terms/source> ?source } }")
+    found = {}
+    for row in rows:
+        key = mint.key_from_iri(row["letter"])
+        if key and key in existing:
+            found[key] = (existing[key][0], str(row["source"]))
+    return found
+
+
 def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool = False, jobs: int = 1,
           progress: Callable[[Processed | None], None] | None = None) -> LoadSummary:
     """Bring the store up to date with the letters under ``paths``."""
@@ -55,10 +67,12 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
         sync(items, store.select, {key: sha for key, (sha, _) in existing.items()})
     current = fingerprint()
     known = {sha for sha, version in existing.values() if version == current}
-    loader = LetterLoader(store, set(existing), strict)
+    loader = LetterLoader(store, set(existing), strict, stored=stored_files(store, existing))
     report = progress or quiet
-    todo, loader.summary.unchanged = changed_files(paths, known)
-    for _ in range(loader.summary.unchanged):
+    todo, unchanged = changed_files(paths, known)
+    loader.summary.unchanged = len(unchanged)
+    loader.read += [str(path) for path in unchanged]  # a file kept out before and stored now is no longer kept out
+    for _ in unchanged:
         report(None)
     for processed in process_files(todo, jobs):
         loader.take(processed)

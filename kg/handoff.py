@@ -67,7 +67,8 @@ def build_through_server(paths: Iterable[str | os.PathLike[str]], info: dict[str
     """Process the letters under ``paths`` here and hand them to the server described by ``info``."""
     report = progress or quiet
     summary = LoadSummary()
-    todo, summary.unchanged = changed_files(paths, stored_digests(info["url"]))
+    todo, unchanged = changed_files(paths, stored_digests(info["url"]))
+    summary.unchanged = len(unchanged)
     for _ in range(summary.unchanged):
         report(None)
 

@@ -11,6 +11,7 @@ the ``graph/icd10cm`` graph as they come, never recomputed from every letter.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -84,8 +85,12 @@ class LetterLoader:
     """
 
     def __init__(self, writer: GraphWriter, existing: set[str] | None = None, strict: bool = False,
-                 summary: LoadSummary | None = None, batch: int = BATCH) -> None:
+                 summary: LoadSummary | None = None, batch: int = BATCH,
+                 stored: dict[str, tuple[str, str]] | None = None) -> None:
         self.writer, self.existing, self.strict, self.batch = writer, existing, strict, batch
+        #: Per stored letter (key), the digest and path of the file it was read from.
+        self.stored = stored or {}
+        self.seen: dict[str, tuple[str, str]] = {}  # key -> (path, digest) of the letters taken in this run
         self.summary = summary if summary is not None else LoadSummary()
         self.pending: list[tuple[str, str]] = []
         self.keys_this_run: set[str] = set()
@@ -102,6 +107,10 @@ class LetterLoader:
         self.read.append(p.source)
         if p.key is None:
             self._reject(p.source, p.errors or ["no case number found"])
+            return False
+        clash = self._clash(p)
+        if clash is not None:
+            self._reject(p.source, [clash])
             return False
         stored = self.existing is None or p.key in self.existing or p.key in self.keys_this_run
         if self.strict and p.violations:
@@ -136,11 +145,36 @@ class LetterLoader:
         if p.index_rows is not None:
             self.to_index.append(p.index_rows)
         self.keys_this_run.add(p.key)
+        self.seen[p.key] = (p.source, p.sha256)
         self.icd10.update(p.icd10)
         self.unwritten += 1
         if self.unwritten >= self.batch:
             self._flush()
         return True
+
+    def _clash(self, p: Processed) -> str | None:
+        """Why ``p`` may not take the place of another file's letter with the same case number, or None.
+
+        A letter replaces the one stored from the same file (an edited letter). A second file with the same
+        case number is kept out, never silently put in the first one's place: read earlier in this build, or
+        stored from a file that is still there. (A stored letter whose file is gone is replaced: the file was
+        moved or renamed.)"""
+        if p.key is None:
+            return None
+        number = p.case_number or p.key
+        earlier = self.seen.get(p.key)
+        if earlier is not None and earlier[0] != p.source:
+            if earlier[1] == p.sha256:
+                return f"{p.source}: a copy of {earlier[0]}, read earlier in this build; kept out"
+            return (f"{p.source}: case number {number} is also that of {earlier[0]}, read earlier in this build, "
+                    "whose text differs; kept out (remove one of the two, or correct its case number)")
+        digest, source = self.stored.get(p.key, ("", ""))
+        if earlier is None and source and source != p.source and os.path.exists(source):
+            if digest == p.sha256:
+                return f"{p.source}: a copy of {source}, already stored; kept out"
+            return (f"{p.source}: case number {number} is already stored from {source}, whose text differs; kept "
+                    f"out (`kg delete {number}` first to load this one instead)")
+        return None
 
     def reject(self, source: str, reasons: list[str]) -> None:
         """Keep out a file that never reached the pipeline (refused before reading), with its reasons."""

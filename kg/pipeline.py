@@ -19,8 +19,8 @@ from kg.errors import KGError
 from kg.letters import SUPPORTED_SUFFIXES, LetterText, read_bytes, read_letter
 from kg.record import CaseRecord
 
-__all__ = ["Processed", "Refused", "changed_files", "extract_bytes", "extract_file", "extract_files", "letter_paths",
-           "process_file", "process_files", "process_record"]
+__all__ = ["Processed", "Refused", "changed_files", "extract_bytes", "extract_file", "extract_files",
+           "letter_paths", "process_file", "process_files", "process_record"]
 
 
 @dataclass(frozen=True)
@@ -156,14 +156,15 @@ def quiet(_: Processed | None) -> None:
     """A progress callback that reports nothing."""
 
 
-def changed_files(paths: Iterable[str | os.PathLike[str]], known: set[str]) -> tuple[list[Path | Refused], int]:
+def changed_files(paths: Iterable[str | os.PathLike[str]],
+                  known: set[str]) -> tuple[list[Path | Refused], list[Path]]:
     """The letter files under ``paths`` whose digest is not in ``known`` (already stored under this pipeline),
-    and how many were left out as unchanged."""
+    and those left out as unchanged."""
     todo: list[Path | Refused] = []
-    unchanged = 0
+    unchanged: list[Path] = []
     for path in letter_paths(paths):
         if isinstance(path, Path) and path.is_file() and _digest_or_none(path) in known:
-            unchanged += 1
+            unchanged.append(path)
         else:
             todo.append(path)
     return todo, unchanged

@@ -36,10 +36,16 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subproc
     letters.mkdir()
     seed = _seed_text()
     (letters / "seed.md").write_text(seed, encoding="utf-8")
-    # the same letter in other encodings: each must load (as the same case, replacing the one before)
-    (letters / "seed-utf16-bom.txt").write_bytes(seed.encode("utf-16"))
-    (letters / "seed-utf16-le.txt").write_bytes(seed.encode("utf-16-le"))
-    (letters / "seed-cp1252.txt").write_bytes(seed.replace("\u2019", "'").encode("cp1252", errors="replace"))
+    # the letter in other encodings, each under a case number of its own: each must load
+    for number, (name, data) in enumerate([
+            ("seed-utf16-bom.txt", lambda text: text.encode("utf-16")),
+            ("seed-utf16-le.txt", lambda text: text.encode("utf-16-le")),
+            ("seed-cp1252.txt", lambda text: text.encode("cp1252", errors="replace")),
+            ("seed-latin1.txt", lambda text: text.encode("latin-1", errors="replace"))], 1):
+        (letters / name).write_bytes(data(seed.replace("CM14-0166055", f"CM14-016605{5 + number}")))
+    # the same case number again, with other content: kept out, never put in the first one's place
+    # (the link inside the folder is read first, sorted by name; then this, then the seed itself, a copy)
+    (letters / "seed-again.md").write_text(seed + "\nA line added to the letter.\n")
     # bad input
     (letters / "empty.txt").write_bytes(b"")
     (letters / "binary.md").write_bytes(bytes(range(256)) * 40)
@@ -68,18 +74,20 @@ KEPT_OUT = {
     "nested.html": "not an IMR determination letter",
     "link-out.md": "symbolic link leading out of",
     "link-nowhere.md": "symbolic link to nothing",
+    "seed-again.md": "case number CM14-0166055 is also that of",
+    "seed.md": "a copy of",
 }
 
 
 def test_the_batch_goes_on_and_every_bad_file_is_named_with_its_problem(batch) -> None:
     letters, store, done = batch
     assert "Traceback" not in done.stderr and done.returncode == 1, done.stderr
-    assert "0 kept out" not in done.stderr
+    assert f"{len(KEPT_OUT)} kept out" in done.stderr
     for name, problem in KEPT_OUT.items():
         lines = [line for line in done.stderr.splitlines() if line.startswith(f"kept out: {letters / name}:")]
         assert lines and problem in lines[0], (name, done.stderr[-2000:])
     stats = json.loads(_run("stats", "--store", str(store), "--format", "json").stdout)
-    assert stats["cases"] == 1  # the seed, in all its encodings and through the link inside the folder
+    assert stats["cases"] == 5  # the seed (through the link inside the folder) and its four re-encodings
 
 
 def test_kg_rejected_lists_every_file_kept_out_and_the_files_stay(batch) -> None:
@@ -94,6 +102,27 @@ def test_kg_rejected_lists_every_file_kept_out_and_the_files_stay(batch) -> None
     text = _run("rejected", "--store", str(store))
     assert f"{letters / 'empty.txt'}: file is empty" in text.stdout.splitlines()
     assert text.stderr.strip().endswith(f"{len(KEPT_OUT)} letter files kept out")
+
+
+def test_the_same_case_number_from_another_file_is_kept_out_across_builds(tmp_path: Path) -> None:
+    """A letter stored from one file is not replaced by another file with its case number while the first file
+    is there; once it has gone (moved or renamed), the other file's letter takes its place."""
+    seed = _seed_text()
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "letter.md").write_text(seed)
+    (second / "letter.md").write_text(seed + "\nA line added to the letter.\n")
+    store = tmp_path / "store"
+    assert _run("build", str(first), "--store", str(store)).returncode == 0
+    clash = _run("build", str(second), "--store", str(store))
+    assert clash.returncode == 1 and "Traceback" not in clash.stderr
+    assert (f"kept out: {second / 'letter.md'}: {second / 'letter.md'}: case number CM14-0166055 is already stored "
+            f"from {first / 'letter.md'}, whose text differs; kept out (`kg delete CM14-0166055` first to load "
+            "this one instead)") in clash.stderr
+    (first / "letter.md").unlink()
+    moved = _run("build", str(second), "--store", str(store))
+    assert moved.returncode == 0 and "1 replaced" in moved.stderr, moved.stderr
 
 
 def test_a_store_with_nothing_kept_out_says_so(tmp_path: Path) -> None:

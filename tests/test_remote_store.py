@@ -189,7 +189,8 @@ def test_outcome_counts_graph(built: tuple[str, str], runner: CliRunner) -> None
 
 
 def test_changed_letter_replaces_its_graph(built: tuple[str, str], runner: CliRunner, tmp_path: Path) -> None:
-    """A changed copy of a stored letter replaces its graph: same triple count, the new digest, same counts."""
+    """A changed letter replaces its graph on the server (a PUT per named graph): same triple count, the new
+    digest, the same counts. A changed copy in another file is kept out while the stored one's file is there."""
     url, _ = built
     store = RemoteStore(url)
     before = store.triple_count()
@@ -198,6 +199,13 @@ def test_changed_letter_replaces_its_graph(built: tuple[str, str], runner: CliRu
     letter_before = store.triple_count(graph)
     changed = tmp_path / SEED.name
     changed.write_text(SEED.read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
+    clash = runner.invoke(cli, ["build", str(changed), "--store", url, "-q"])
+    assert clash.exit_code == 1 and f"already stored from {SEED}" in clash.stderr, clash.stderr
+    deleted = runner.invoke(cli, ["delete", "CM14-0166055", "--store", url])
+    assert deleted.exit_code == 0, deleted.output
+    first = runner.invoke(cli, ["build", str(changed), "--store", url, "-q"])
+    assert first.exit_code == 0 and "1 added" in first.stderr, first.output
+    changed.write_text(SEED.read_text(encoding="utf-8") + "\n\n\n", encoding="utf-8")
     result = runner.invoke(cli, ["build", str(changed), "--store", url, "-q"])
     assert result.exit_code == 0, result.output
     assert "0 added, 1 replaced" in result.stderr
@@ -207,6 +215,9 @@ def test_changed_letter_replaces_its_graph(built: tuple[str, str], runner: CliRu
     assert store.triple_count() == before
     assert store.triple_count(SUMMARY_GRAPH) == counts_before
     assert _stats(runner, url)["cases"] == LETTERS
+    changed.unlink()  # its file gone, the stored letter gives way to the bundled one again
+    restored = runner.invoke(cli, ["build", str(SEED), "--store", url, "-q"])
+    assert restored.exit_code == 0 and "1 replaced" in restored.stderr, restored.output
 
 
 def test_kept_out_letter_is_recorded(built: tuple[str, str], runner: CliRunner, tmp_path: Path) -> None:
