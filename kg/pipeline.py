@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import Pool
@@ -108,13 +110,51 @@ class Processed:
     index_rows: dict[str, Any] | None = None  # what the letter puts in the item index (kg.item_index)
 
 
+class LetterTimeout(KGError):
+    """A letter took longer than the time allowed for one (``KG_LETTER_TIMEOUT_S``)."""
+
+
+def letter_time_limit() -> float:
+    """Seconds one letter may take to be read, extracted, mapped and validated (0: no limit)."""
+    try:
+        return max(0.0, float(os.environ.get("KG_LETTER_TIMEOUT_S", "60")))
+    except ValueError:
+        return 60.0
+
+
+@contextmanager
+def time_limit(seconds: float, source: str) -> Iterator[None]:
+    """Raise :class:`LetterTimeout` in this thread after ``seconds``. Only the main thread of a process can be
+    interrupted so (as the build's workers are); elsewhere, and with 0 seconds, there is no limit. A call into
+    compiled code is interrupted when it returns."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise LetterTimeout(f"{source}: took longer than {seconds:g} s (KG_LETTER_TIMEOUT_S); stopped and kept out")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def process_file(path: Path | Refused) -> Processed:
-    """Read, extract, map and validate one letter file (runs in a worker process)."""
-    record = extract_file(path)
-    if isinstance(path, Refused):
-        return process_record(record, "")
-    digest = record.sha256 or (file_digest(path) if path.is_file() else "")
-    return process_record(record, digest)
+    """Read, extract, map and validate one letter file (runs in a worker process), within the time allowed for
+    one letter: one that takes longer is stopped and kept out, and the batch goes on."""
+    try:
+        with time_limit(letter_time_limit(), str(path)):
+            record = extract_file(path)
+            if isinstance(path, Refused):
+                return process_record(record, "")
+            digest = record.sha256 or (file_digest(path) if path.is_file() else "")
+            return process_record(record, digest)
+    except LetterTimeout as error:
+        return Processed(source=str(path), sha256="", errors=[str(error)])
 
 
 def process_files(paths: list[Path | Refused], jobs: int = 1, window: int | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -146,3 +147,104 @@ def test_a_port_in_use_is_one_line_and_a_non_zero_exit(batch) -> None:
     assert done.stderr.strip() == (f"Error: cannot listen on 127.0.0.1:{port}: the port is in use by another "
                                    "program; choose another with --port")
     assert "serving" not in done.stderr
+
+
+def _forever(letter: object) -> None:
+    while True:  # an extraction that never ends
+        pass
+
+
+def test_a_letter_that_takes_too_long_is_stopped_and_the_batch_goes_on(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past KG_LETTER_TIMEOUT_S a letter is stopped and kept out with its reason; the others are processed, in
+    one process and in worker processes alike."""
+    import kg.extract
+    from kg.pipeline import process_file, process_files
+
+    real = kg.extract.extract_record
+    slow = tmp_path / "slow.md"
+    slow.write_text(_seed_text())
+    fine = tmp_path / "fine.md"
+    fine.write_text(_seed_text().replace("CM14-0166055", "CM14-0166056"))
+    monkeypatch.setenv("KG_LETTER_TIMEOUT_S", "0.5")
+    monkeypatch.setattr(kg.extract, "extract_record",
+                        lambda letter: _forever(letter) if letter.source.endswith("slow.md") else real(letter))
+    stopped = process_file(slow)
+    assert stopped.key is None
+    assert stopped.errors == [f"{slow}: took longer than 0.5 s (KG_LETTER_TIMEOUT_S); stopped and kept out"]
+    for jobs in (1, 2):
+        done = {Path(p.source).name: p for p in process_files([slow, fine, fine], jobs=jobs)}
+        assert "took longer than 0.5 s" in done["slow.md"].errors[0]
+        assert done["fine.md"].key == "CM14-0166056" and not done["fine.md"].errors
+
+
+def _truncations() -> list[tuple[str, str]]:
+    """Every bundled letter of each layout cut just before each of its section headings, and just after."""
+    from kg.extract.sections import split_sections
+    from kg.letters import read_letter
+
+    cuts = []
+    seen_layouts: set[str | None] = set()
+    for path in sorted(DATA_DIR.rglob("*")):
+        if path.suffix not in (".md", ".txt") or path.name.startswith("."):
+            continue
+        text = read_letter(path).text
+        sections = split_sections(text)
+        if sections.layout in seen_layouts:
+            continue
+        seen_layouts.add(sections.layout)
+        for section in sections.sections:
+            heading_start = text.rfind("\n", 0, max(section.start - 1, 0)) + 1
+            cuts += [(f"{path.name}@{section.name}-before", text[:heading_start]),
+                     (f"{path.name}@{section.name}-after", text[:section.start])]
+    return cuts
+
+
+@pytest.mark.parametrize(("name", "text"), _truncations(), ids=[n for n, _ in _truncations()])
+def test_a_letter_cut_at_a_section_boundary_is_read_or_kept_out_in_words(name: str, text: str) -> None:
+    """A letter truncated before or after any heading goes through the whole pipeline: it yields a graph, or
+    errors that name it; no exception escapes."""
+    from kg.pipeline import extract_bytes, process_record
+
+    record = extract_bytes(text.encode("utf-8"), name, ".md")
+    processed = process_record(record, "0" * 64)
+    if processed.key is None:
+        assert processed.errors and all(error.startswith(f"{name}: ") for error in processed.errors)
+    else:
+        assert processed.letter_nt and processed.report_nt
+
+
+PAYLOAD = '<script>alert("imr")</script><img src=x onerror=alert(1)>'
+
+
+def test_markup_and_script_in_every_field_are_shown_as_text(tmp_path: Path) -> None:
+    """A letter with HTML and JavaScript at the end of every line loads, and no page renders the markup: the
+    case, letter, finder, search, similar-decisions and quality pages show it as text."""
+    from webapp import create_app
+    from webapp.store import close_app
+
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    # at the end of every line with words in lower case (values and sentences; headings stay headings)
+    (folder / "marked.md").write_text("\n".join(line + (" " + PAYLOAD if re.search("[a-z]", line) else "")
+                                                for line in _seed_text().splitlines()))
+    store = tmp_path / "store"
+    built = _run("build", str(folder), "--store", str(store))
+    assert "Traceback" not in built.stderr and "1 added" in built.stderr, built.stderr
+    application = create_app({"TESTING": True, "STORE_PATH": str(store)})
+    try:
+        client = application.test_client()
+        key = json.loads(_run("query", "--store", str(store), "--format", "json",
+                              "SELECT ?n WHERE { GRAPH ?g { ?c imr:caseNumber ?n } }").stdout)
+        number = key["results"]["bindings"][0]["n"]["value"] if "results" in key else key[0]["n"]
+        pages = [f"/case/{number}", f"/case/{number}/item/1", f"/letter/{number}", "/cases?q=alert", "/search?q=script",
+                 "/similar?q=" + PAYLOAD, "/quality", "/", "/cases?q=" + PAYLOAD]
+        for page in pages:
+            answer = client.get(page)
+            body = answer.get_data(as_text=True)
+            assert answer.status_code in (200, 400, 404), (page, answer.status_code)
+            assert "<script>alert" not in body and "<img src=x" not in body, page
+        case_page = client.get(f"/case/{number}").get_data(as_text=True)
+        assert "&lt;script&gt;alert(&#34;imr&#34;)&lt;/script&gt;" in case_page  # shown, as text
+    finally:
+        close_app(application)
