@@ -51,7 +51,8 @@ def store_or_url_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def one_line_errors(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Report the library's errors (a server down or refusing, a busy store) as one line and exit 1."""
+    """Report the library's errors (a server down or refusing, a busy store) and the system's (a full disk, a
+    folder that cannot be written) as one line and exit 1."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -59,8 +60,24 @@ def one_line_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             return function(*args, **kwargs)
         except KGError as error:
             raise click.ClickException(str(error)) from error
+        except OSError as error:  # the store's engine and SQLite report disk trouble as OSError
+            raise click.ClickException(system_error(error, kwargs.get("store_path"))) from error
 
     return wrapper
+
+
+def system_error(error: OSError, where: object = None) -> str:
+    """An operating-system error in one line, named after the store when there is one."""
+    import errno
+
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if error.errno == errno.ENOSPC or "No space left" in text:
+        text = "the disk is full (no space left on the device); free some space and run the command again"
+    elif error.errno == errno.EFBIG or "File too large" in text:
+        text = "a file grew past the size the system allows (file too large); nothing more could be written"
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM) or "Read-only file system" in text:
+        text = f"cannot write there ({error.strerror or text})"
+    return f"{where}: {text}" if where else text
 
 
 def _open(path: Path | str, read_only: bool) -> AnyStore:

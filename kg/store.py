@@ -120,6 +120,33 @@ def open_store(path: str | os.PathLike[str], writable: bool) -> Any:
     return ox.Store(str(path)) if writable else ox.Store.read_only(str(path))
 
 
+#: What only a store folder holds: RocksDB's record of its current files.
+_STORE_MARK = "CURRENT"
+
+
+def check_folder(path: Path, read_only: bool) -> None:
+    """Refuse, in one line, a store path that cannot be a store: a file; for reading, a folder with no store in
+    it; for writing, a folder that holds other files but no store (the store's files would be mixed in)."""
+    if path.exists() and not path.is_dir():
+        raise KGError(f"{path}: is a file, not a store folder")
+    if read_only:
+        if not (path / _STORE_MARK).is_file():
+            raise KGError(f"{path}: no store here (build one with: kg build LETTERS --store {path})")
+        return
+    if path.is_dir() and not (path / _STORE_MARK).is_file():
+        try:
+            others = [p.name for p in path.iterdir() if not p.name.startswith(".")]
+        except OSError as error:
+            raise KGError(f"{path}: cannot read the folder ({error.strerror or error})") from error
+        if others:
+            raise KGError(f"{path}: this folder holds other files ({', '.join(sorted(others)[:3])}"
+                          f"{', ...' if len(others) > 3 else ''}) and no store; give --store an empty or new folder")
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 class KGStore:
     """A pyoxigraph store on disk (or in memory when ``path`` is None) with the operations the tools need."""
 
@@ -132,16 +159,21 @@ class KGStore:
         if self.path is None:
             self.store = ox.Store()
             return
+        check_folder(self.path, read_only)
         if read_only:
-            if not self.path.exists():
-                raise KGError(f"{self.path}: no store here (build one with: kg build LETTERS --store {self.path})")
             holder = writer_of(self.path)
             if holder is not None:
                 raise StoreBusy(f"{self.path}: the store is being written by another process ({holder}); "
                                 "try again when it has finished")
-            self.store = ox.Store.read_only(str(self.path))
+            try:
+                self.store = ox.Store.read_only(str(self.path))
+            except OSError as error:
+                raise KGError(f"{self.path}: the store could not be opened ({_first_line(error)})") from error
         else:
-            self.path.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise KGError(f"{self.path}: cannot make the store folder ({error.strerror or error})") from error
             self._lock = _acquire(self.path)
             try:
                 self.store = ox.Store(str(self.path))
