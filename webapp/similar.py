@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
 
@@ -13,6 +12,7 @@ from kg.letters import SUPPORTED_SUFFIXES
 from kg.similar import Probe, Similar, probe_of_item, probe_of_record, probe_of_text, similar
 from kg.vocab import concept_of
 from webapp import lookups
+from webapp.security import refuse_cross_site
 from webapp.store import item_index
 
 bp = Blueprint("similar", __name__)
@@ -46,9 +46,7 @@ def similar_to_letter() -> str:
     """The similar decisions of each disputed item of an uploaded letter (read, not stored)."""
     from kg.pipeline import extract_bytes
 
-    origin = request.headers.get("Origin")
-    if origin and urlsplit(origin).netloc != request.host:
-        abort(403, "The letter must be sent from this site's own form.")
+    refuse_cross_site("The letter must be sent from this site's own form.")
     sent = request.files.get("letter")
     if sent is None or not sent.filename:
         abort(400, "Choose a letter file (PDF, text, Markdown or HTML) to compare.")

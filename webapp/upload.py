@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
 
@@ -17,6 +16,7 @@ from kg.letters import SUPPORTED_SUFFIXES
 from kg.loading import LetterLoader
 from kg.pipeline import extract_bytes, process_record
 from kg.record import CaseRecord
+from webapp.security import refuse_cross_site
 from webapp.store import StoreWriter, uploads_folder
 
 bp = Blueprint("upload", __name__)
@@ -52,9 +52,7 @@ def receive() -> str:
     """Run every uploaded file through the pipeline and show what was extracted and how it validated."""
     if not current_app.config["UPLOADS_ENABLED"]:
         abort(403, "Uploads are switched off on this server (start it with: kg serve --uploads).")
-    origin = request.headers.get("Origin")
-    if origin and urlsplit(origin).netloc != request.host:
-        abort(403, "Uploads are only accepted from this site's own upload page.")
+    refuse_cross_site("Uploads are only accepted from this site's own upload page.")
     files = [f for f in request.files.getlist("letters") if f and f.filename]
     if not files:
         abort(400, "Choose at least one letter file to upload.")
