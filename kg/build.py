@@ -45,6 +45,40 @@ def letter_index(store: AnyStore) -> dict[str, tuple[str, str]]:
     return index
 
 
+def half_letters(store: AnyStore) -> list[str]:
+    """Keys of letters with a graph but no validation report, or a report but no graph (what a build stopped
+    between writing the two could leave)."""
+    letters = {mint.key_from_iri(str(row["g"])) for row in store.select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?letter a imr:Letter } }")}
+    reports = {mint.key_from_iri(str(row["v"])) for row in store.select(
+        "SELECT DISTINCT ?v WHERE { GRAPH ?v { ?letter imr:validationReport ?report } }")}
+    return sorted(key for key in letters ^ reports if key)
+
+
+def drop_half_letters(store: AnyStore) -> list[str]:
+    """Take out every letter :func:`half_letters` finds (its file is read again by the build); their keys."""
+    found = half_letters(store)
+    for start in range(0, len(found), 200):
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{graph}>" for key in found[start:start + 200]
+                                  for graph in (mint.letter_graph(key), mint.validation_graph(key))))
+    return found
+
+
+def restore_icd10_concepts(store: AnyStore) -> None:
+    """Write the ICD-10-CM concepts of every code a stored letter uses (a stopped build may have written letters
+    and not yet their codes' concepts; writing a concept again changes nothing)."""
+    from urllib.parse import unquote
+
+    from kg.loading import ICD10_GRAPH
+    from kg.rdf.vocab_graph import icd10_graph
+
+    codes = sorted({unquote(str(row["code"]).rsplit("/", 1)[-1]) for row in store.select(
+        "SELECT DISTINCT ?code WHERE { GRAPH ?g { ?diagnosis imr:icd10Code ?code } }")})
+    for start in range(0, len(codes), 500):
+        triples = icd10_graph(codes[start:start + 500]).serialize(format="nt")
+        store.update(f"INSERT DATA {{ GRAPH <{ICD10_GRAPH}> {{\n{triples}\n}} }}")
+
+
 def stored_files(store: AnyStore, existing: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Case key → (file digest, path of the file it was read from) of every letter in the store."""
     rows = store.select("SELECT ?letter ?source WHERE { GRAPH ?g { ?letter a imr:Letter ; "
@@ -59,8 +93,18 @@ def stored_files(store: AnyStore, existing: dict[str, tuple[str, str]]) -> dict[
 
 def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool = False, jobs: int = 1,
           progress: Callable[[Processed | None], None] | None = None) -> LoadSummary:
-    """Bring the store up to date with the letters under ``paths``."""
+    """Bring the store up to date with the letters under ``paths``.
+
+    A build marks the store while it runs. The next build of a store so marked (the last one was stopped: a
+    crash, a kill, a full disk) first takes out any letter whose graph is there without its validation report or
+    the reverse, and, once its letters are in, counts the outcomes again from every letter; the item index is
+    brought in line with the store's letters by every build. So a stopped build followed by another ends as if
+    none had been stopped."""
     ensure_reference_graphs(store)
+    interrupted = store.meta().get("build") == "running"
+    store.set_meta({"build": "running"})
+    if interrupted:
+        drop_half_letters(store)
     existing = letter_index(store)
     items = store.item_index()
     if items is not None:  # an interrupted build may have left the item index behind the letters
@@ -78,9 +122,11 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
         loader.take(processed)
         report(processed)
     summary = loader.finish()
-    if existing and store.meta().get("summaries") != summaries.LAYOUT:  # counted under another layout
-        summaries.recount(store)
-    store.set_meta({"fingerprint": current, "summaries": summaries.LAYOUT})
+    if interrupted:
+        restore_icd10_concepts(store)
+    if interrupted or (existing and store.meta().get("summaries") != summaries.LAYOUT):
+        summaries.recount(store)  # stopped half-way, or counted under another layout
+    store.set_meta({"fingerprint": current, "summaries": summaries.LAYOUT, "build": "finished"})
     if items is not None:  # so that the explorer and network pages answer at once (nothing to do if unchanged)
         from kg.analytics import refresh_projections
         from kg.explorer import refresh_explorer

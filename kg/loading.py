@@ -97,6 +97,7 @@ class LetterLoader:
         self.read: list[str] = []
         self.rejections: list[tuple[str, list[str]]] = []
         self.icd10: set[str] = set()
+        self.icd10_written: set[str] = set()  # codes whose concepts were written in this run
         self.change: dict[Cell, Counts] = {}  # outcome counts not yet written
         self.unwritten = 0  # letters taken since the last flush
         self.to_index: list[dict[str, Any]] = []  # item-index rows of the letters written since the last flush
@@ -192,6 +193,12 @@ class LetterLoader:
         if self.pending:
             self.writer.add_new(self.pending)
             self.pending = []
+        new_codes = self.icd10 - self.icd10_written
+        if new_codes:  # with the letters that use them, so that a stopped build leaves none without its codes
+            from kg.rdf.vocab_graph import icd10_graph
+
+            self.writer.update(_insert(str(ICD10_GRAPH), icd10_graph(sorted(new_codes)).serialize(format="nt")))
+            self.icd10_written |= new_codes
         counts = update_counts(self.writer, {cell: c for cell, c in self.change.items() if any(c.values())})
         if counts:
             self.writer.update(counts)
@@ -201,16 +208,13 @@ class LetterLoader:
         self.unwritten = 0
 
     def finish(self) -> LoadSummary:
-        """Write what is still pending, the rejections and the ICD-10-CM concepts the letters use."""
-        from kg.rdf.vocab_graph import icd10_graph
-
+        """Write what is still pending (letters, the ICD-10-CM concepts they use, counts, index) and the
+        rejections."""
         self._flush()
         # Only files kept out before can have a rejection to forget: ask which, rather than naming every file read.
         before = {str(row["source"]) for row in self.writer.select(
             f"SELECT DISTINCT ?source WHERE {{ GRAPH <{REJECTED_GRAPH}> {{ ?node <{DCTERMS.source}> ?source }} }}")}
         operations = rejection_updates([source for source in self.read if source in before], self.rejections)
-        if self.icd10:
-            operations.append(_insert(str(ICD10_GRAPH), icd10_graph(sorted(self.icd10)).serialize(format="nt")))
         if operations:
             self.writer.update(" ;\n".join(operations))
         return self.summary

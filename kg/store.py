@@ -319,12 +319,18 @@ class KGStore:
         """Store-level facts kept beside the database (pipeline fingerprint)."""
         if self.path is None or not (self.path / "kg-meta.json").exists():
             return {}
-        return json.loads((self.path / "kg-meta.json").read_text())
+        try:
+            found = json.loads((self.path / "kg-meta.json").read_text())
+        except (OSError, ValueError):  # unreadable: as if nothing were known (a build then does everything)
+            return {}
+        return found if isinstance(found, dict) else {}
 
     def set_meta(self, values: dict[str, Any]) -> None:
         """Record store-level facts beside the database."""
-        if self.path is not None:
-            (self.path / "kg-meta.json").write_text(json.dumps({**self.meta(), **values}, indent=1))
+        if self.path is not None:  # written beside, then moved in place: never half a file
+            partial = self.path / "kg-meta.json.partial"
+            partial.write_text(json.dumps({**self.meta(), **values}, indent=1))
+            partial.replace(self.path / "kg-meta.json")
 
 
 #: Either kind of store: a pyoxigraph folder or a SPARQL 1.1 server.

@@ -130,7 +130,7 @@ def test_build_loads_every_letter(built: tuple[str, str]) -> None:
         triples = store.triple_count()
         assert triples > 10_000
         assert f"store {url} holds {triples} triples" in summary
-        assert store.meta() == {"fingerprint": fingerprint(), "summaries": LAYOUT}
+        assert store.meta() == {"fingerprint": fingerprint(), "summaries": LAYOUT, "build": "finished"}
         assert str(META_GRAPH) in store.named_graphs()
 
 
