@@ -25,6 +25,11 @@ class QueryFailed(KGError):
     """The query could not run (syntax error, bad dataset, store error)."""
 
 
+class QueryTooLarge(QueryTimeout):
+    """The query needed more memory than a worker may use, and its worker was stopped (answered as a time-out
+    is: the server is fine, the query asked too much)."""
+
+
 @dataclass
 class Request:
     """One thing for a worker to do: a query (with its dataset and output format) or an update."""
@@ -54,11 +59,17 @@ class Answer:
     data: Any = None  # decoded rows for callers inside the app (JSON-able), when asked for
 
 
-def _serve(connection: Connection, store_path: str, writable: bool) -> None:
-    """Worker loop: open the store, then answer requests until the pipe closes."""
+def _serve(connection: Connection, store_path: str, writable: bool, memory_mb: int = 0) -> None:
+    """Worker loop: open the store, then answer requests until the pipe closes. With ``memory_mb``, the
+    worker's data may not grow past it: a query that needs more ends the worker (which is then replaced)."""
     from kg.store import open_store
     from webapp.execute import execute
 
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     try:
         store = open_store(store_path, writable)
     except Exception as error:  # told to the parent, which raises it as QueryFailed
@@ -92,9 +103,9 @@ def _search_index(store_path: str) -> Any:
 
 
 class _Worker:
-    def __init__(self, context: Any, store_path: str, writable: bool) -> None:
+    def __init__(self, context: Any, store_path: str, writable: bool, memory_mb: int = 0) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, store_path, writable), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, store_path, writable, memory_mb), daemon=True)
         self.process.start()
         child.close()
         # Wait until the worker has its store open, so its start-up never counts against a query's time limit.
@@ -115,9 +126,10 @@ class _Worker:
 class QueryRunner:
     """A pool of killable worker processes over one store."""
 
-    def __init__(self, store_path: str, workers: int = 2, writable: bool = False) -> None:
+    def __init__(self, store_path: str, workers: int = 2, writable: bool = False, memory_mb: int = 0) -> None:
         self.store_path = store_path
         self.writable = writable
+        self.memory_mb = memory_mb
         self.size = 1 if writable else max(1, workers)
         # forkserver: workers start from a clean, preloaded process (not a copy of a threaded server)
         self.context = mp.get_context("forkserver")
@@ -126,7 +138,10 @@ class QueryRunner:
         self.lock = threading.Lock()
         self.closed = False
         for _ in range(self.size):
-            self.idle.put(_Worker(self.context, store_path, writable))
+            self.idle.put(self._worker())
+
+    def _worker(self) -> _Worker:
+        return _Worker(self.context, self.store_path, self.writable, self.memory_mb)
 
     def run(self, request: Request, timeout: float) -> Answer:
         """Run ``request`` on a free worker within ``timeout`` seconds (waiting for a worker counts too)."""
@@ -140,12 +155,16 @@ class QueryRunner:
             remaining = max(0.0, timeout - (time.monotonic() - started))
             if not worker.connection.poll(remaining):
                 worker.stop()
-                worker = _Worker(self.context, self.store_path, self.writable)
+                worker = self._worker()
                 raise QueryTimeout(f"The query took longer than the {timeout:g} s limit and was stopped.")
             status, payload = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError) as error:
             worker.stop()
-            worker = _Worker(self.context, self.store_path, self.writable)
+            died = worker.process.exitcode
+            worker = self._worker()
+            if self.memory_mb and died is not None and died != 0:
+                raise QueryTooLarge(f"The query needed more than the {self.memory_mb} MB of memory a query may use "
+                                    "and was stopped; narrow it (fewer variables unbound, a LIMIT).") from error
             raise QueryFailed(f"the query worker stopped unexpectedly ({error})") from error
         finally:
             if not self.closed:

@@ -14,6 +14,8 @@ SETTINGS: tuple[tuple[str, Any, str], ...] = (
     ("MAX_REQUEST_BYTES", 1_048_576, "Largest request body accepted (bytes); larger gets 413."),
     ("MAX_QUERY_CHARS", 100_000, "Longest query text accepted, in characters."),
     ("QUERY_WORKERS", 2, "Worker processes running queries in parallel (each can be killed on timeout)."),
+    ("QUERY_MEMORY_MB", 1024, "Memory a query worker may use (its data, in MB; 0 for no limit); a query needing more "
+                              "is stopped with 503."),
     ("CORS_ORIGINS", "*", "Access-Control-Allow-Origin for /sparql ('' for none)."),
     ("UNION_DEFAULT_GRAPH", True, "Without FROM or default-graph-uri, the default graph is the union of all graphs."),
     ("UPDATE_TOKEN", "", "Secret bearer token that switches SPARQL Update on; empty keeps the endpoint read-only."),

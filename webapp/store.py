@@ -33,7 +33,8 @@ def init_app(app: Flask) -> None:
         if app.config["INGEST_ENABLED"] and not app.config.get("INGEST_TOKEN"):
             app.config["INGEST_TOKEN"] = secrets.token_urlsafe(32)
         app.extensions["kg_lock"] = hold_for_serving(Path(spec), writable)
-    runner = QueryRunner(spec, workers=int(app.config["QUERY_WORKERS"]), writable=writable)
+    runner = QueryRunner(spec, workers=int(app.config["QUERY_WORKERS"]), writable=writable,
+                         memory_mb=int(app.config["QUERY_MEMORY_MB"]))
     app.extensions["kg_runner"] = runner
     atexit.register(runner.close)
 
