@@ -248,3 +248,40 @@ def test_markup_and_script_in_every_field_are_shown_as_text(tmp_path: Path) -> N
         assert "&lt;script&gt;alert(&#34;imr&#34;)&lt;/script&gt;" in case_page  # shown, as text
     finally:
         close_app(application)
+
+
+def test_a_folder_of_thousands_of_files_with_pipes_and_links(tmp_path: Path) -> None:
+    """Two thousand files (letters, empty and binary files, links in and out, a pipe that would block a reader):
+    the build finishes, loads every letter, and lists every other file with its reason."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    seed = _seed_text()
+    outside = tmp_path / "outside.md"
+    outside.write_text(seed)
+    expected_out = set()
+    for n in range(2000):
+        kind = n % 5
+        path = folder / f"f{n:04d}.{'md' if kind != 3 else 'txt'}"
+        if kind == 0:
+            path.write_text(seed.replace("CM14-0166055", f"CM15-{n:07d}"))
+        elif kind == 1:
+            path.write_bytes(b"")
+            expected_out.add(path.name)
+        elif kind == 2:
+            path.write_bytes(os.urandom(512))
+            expected_out.add(path.name)
+        elif kind == 3:
+            path.symlink_to(outside)
+            expected_out.add(path.name)
+        else:
+            path.write_text("Notes for the file, not a letter.\n")
+            expected_out.add(path.name)
+    os.mkfifo(folder / "pipe.md")
+    expected_out.add("pipe.md")
+    store = tmp_path / "store"
+    done = _run("build", str(folder), "--store", str(store), "--jobs", "2")
+    assert "Traceback" not in done.stderr and done.returncode == 1
+    assert "400 added" in done.stderr and f"{len(expected_out)} kept out" in done.stderr, done.stderr[-500:]
+    listed = json.loads(_run("rejected", "--store", str(store), "--format", "json").stdout)
+    assert {Path(entry["source"]).name for entry in listed} == expected_out
+    assert any("not a regular file" in " ".join(e["reasons"]) for e in listed if e["source"].endswith("pipe.md"))

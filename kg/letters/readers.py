@@ -9,6 +9,7 @@ import codecs
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
@@ -263,7 +264,12 @@ def read_letter(path: str | os.PathLike[str]) -> LetterText:
     file = Path(source)
     reader = _reader_for(source, file.suffix)
     try:
-        check_size(file.stat().st_size, source, file.suffix)
+        status = file.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(source)
+        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would block or never end
+            raise ReadError(f"{source}: not a regular file (a pipe, socket or device); not read")
+        check_size(status.st_size, source, file.suffix)
         data = file.read_bytes()
     except FileNotFoundError as exc:
         raise ReadError(f"{source}: no such file") from exc
