@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA_DIR
+from tests.pdfs import pdf_file
 
 KG = str(Path(sys.executable).parent / "kg")
 
@@ -50,7 +51,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subproc
     # bad input
     (letters / "empty.txt").write_bytes(b"")
     (letters / "binary.md").write_bytes(bytes(range(256)) * 40)
-    (letters / "huge.txt").write_bytes(seed.encode() * 800)  # some 5 MB: past the text limit of 2 MB
+    (letters / "huge.txt").write_bytes(seed.encode() * (50_000_000 // len(seed.encode())))  # 50 MB
+    (letters / "password.pdf").write_bytes(_encrypted_pdf())
+    (letters / "scanned.pdf").write_bytes(_pdf_without_text())
     (letters / "unknown-layout.md").write_text("Dear reader,\n\nThis is a shopping list, not a letter.\n")
     (letters / "not-a-pdf.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(4096))
     (letters / "nested.html").write_text("<div>" * 20_000 + "deep" + "</div>" * 20_000)
@@ -66,12 +69,30 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subproc
     return letters, store, done
 
 
+_PAGE = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << >> >>",
+         b"<< /Length 0 >>\nstream\n\nendstream"]
+
+
+def _pdf_without_text() -> bytes:
+    """A one-page PDF with nothing written on it (as a scan without OCR reads)."""
+    return pdf_file(_PAGE)
+
+
+def _encrypted_pdf() -> bytes:
+    """A PDF encrypted with a user password (the standard security handler; the password is not empty)."""
+    handler = b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -4 >>"
+    return pdf_file([*_PAGE, handler], b"/Encrypt 5 0 R /ID [<" + b"33" * 16 + b"> <" + b"33" * 16 + b">] ")
+
+
 KEPT_OUT = {
     "empty.txt": "file is empty",
     "binary.md": "looks like binary data",
     "huge.txt": "file is too large for one letter",
     "unknown-layout.md": "not an IMR determination letter",
     "not-a-pdf.pdf": "PDF could not be read",
+    "password.pdf": "PDF is encrypted with a password",
+    "scanned.pdf": "PDF has no text layer",
     "nested.html": "not an IMR determination letter",
     "link-out.md": "symbolic link leading out of",
     "link-nowhere.md": "symbolic link to nothing",
