@@ -315,6 +315,9 @@ def stats(store_path: Path | str, fmt: str) -> None:
 
     with _open(store_path, read_only=True) as store:
         numbers = store_stats(store)
+        if store.meta().get("build") == "running":  # no writer holds it (or it would not open): a build stopped
+            click.echo(f"note: the last build of {store_path} stopped before it finished; the outcome counts and "
+                       "the item index may be behind its letters until the next `kg build`", err=True)
     if fmt == "json":
         click.echo(json.dumps(numbers, indent=1))
     else:

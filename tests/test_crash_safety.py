@@ -82,6 +82,9 @@ def test_killed_builds_leave_whole_letters_and_the_next_build_converges(letters:
         indexed, searched = _indexed(store) if (store / FILE_NAME).exists() else (set(), set())
         held = {key.rsplit("/", 1)[-1] for key in state["letters"]}  # type: ignore[union-attr]
         assert indexed <= held and searched <= indexed, f"after kill {kills}: the index names letters not stored"
+        if state["letters"]:  # the store says a build stopped, until the next one finishes
+            told = subprocess.run([KG, "stats", "--store", str(store)], capture_output=True, text=True)
+            assert told.returncode == 0 and "the last build of" in told.stderr and "stopped" in told.stderr
 
     final = _build(letters, store)
     assert final.wait(timeout=600) == 0
