@@ -126,7 +126,7 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
         restore_icd10_concepts(store)
     if interrupted or (existing and store.meta().get("summaries") != summaries.LAYOUT):
         summaries.recount(store)  # stopped half-way, or counted under another layout
-    store.set_meta({"fingerprint": current, "summaries": summaries.LAYOUT, "build": "finished"})
+    store.set_meta({"fingerprint": current, "summaries": summaries.LAYOUT})
     if items is not None:  # so that the explorer and network pages answer at once (nothing to do if unchanged)
         from kg.analytics import refresh_projections
         from kg.explorer import refresh_explorer
@@ -135,4 +135,5 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
         refresh_explorer(items)
         refresh_projections(items)
         table_of(items)  # the finder's columns, saved beside the index
+    store.set_meta({"build": "finished"})
     return summary

@@ -4,6 +4,7 @@ letters the store holds; the next build then ends exactly where an uninterrupted
 outcome counts and index)."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -82,9 +83,16 @@ def test_killed_builds_leave_whole_letters_and_the_next_build_converges(letters:
         indexed, searched = _indexed(store) if (store / FILE_NAME).exists() else (set(), set())
         held = {key.rsplit("/", 1)[-1] for key in state["letters"]}  # type: ignore[union-attr]
         assert indexed <= held and searched <= indexed, f"after kill {kills}: the index names letters not stored"
-        if state["letters"]:  # the store says a build stopped, until the next one finishes
-            told = subprocess.run([KG, "stats", "--store", str(store)], capture_output=True, text=True)
-            assert told.returncode == 0 and "the last build of" in told.stderr and "stopped" in told.stderr
+        meta = store / "kg-meta.json"
+        told = subprocess.run([KG, "stats", "--store", str(store)], capture_output=True, text=True)
+        assert told.returncode == 0, told.stderr
+        mark = json.loads(meta.read_text()).get("build") if meta.exists() else None
+        if mark == "finished":
+            assert state["letters"] == expected["letters"]  # killed after its last step: a whole build
+        elif mark == "running":  # the store says a build stopped, until the next one finishes
+            assert "the last build of" in told.stderr and "stopped" in told.stderr
+        else:
+            assert not state["letters"]  # killed before the build began on its letters
 
     final = _build(letters, store)
     assert final.wait(timeout=600) == 0
