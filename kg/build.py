@@ -32,17 +32,24 @@ def ensure_reference_graphs(store: AnyStore) -> None:
     store.replace_graphs({ONTOLOGY_GRAPH: ontology_graph(), VOCAB_GRAPH: vocabulary_graph()})
 
 
-def letter_index(store: AnyStore) -> dict[str, tuple[str, str]]:
-    """Case key → (file digest, pipeline version) of every letter in the store."""
+def stored_letters(store: AnyStore) -> dict[str, tuple[str, str, str]]:
+    """Case key → (file digest, pipeline version, path of the file it was read from) of every letter in the
+    store, in one pass over them."""
     rows = store.select(
-        "SELECT ?letter ?sha ?version WHERE { GRAPH ?g { ?letter a imr:Letter ; imr:sha256 ?sha . "
-        "OPTIONAL { ?letter imr:pipelineVersion ?version } } }")
+        "SELECT ?letter ?sha ?version ?source WHERE { GRAPH ?g { ?letter a imr:Letter ; imr:sha256 ?sha . "
+        "OPTIONAL { ?letter imr:pipelineVersion ?version } "
+        "OPTIONAL { ?letter <http://purl.org/dc/terms/source> ?source } } }")
     index = {}
     for row in rows:
         key = mint.key_from_iri(row["letter"])
         if key:
-            index[key] = (row["sha"], row["version"] or "")
+            index[key] = (row["sha"], row["version"] or "", str(row["source"] or ""))
     return index
+
+
+def letter_index(store: AnyStore) -> dict[str, tuple[str, str]]:
+    """Case key → (file digest, pipeline version) of every letter in the store."""
+    return {key: (sha, version) for key, (sha, version, _) in stored_letters(store).items()}
 
 
 def half_letters(store: AnyStore) -> list[str]:
@@ -79,18 +86,6 @@ def restore_icd10_concepts(store: AnyStore) -> None:
         store.update(f"INSERT DATA {{ GRAPH <{ICD10_GRAPH}> {{\n{triples}\n}} }}")
 
 
-def stored_files(store: AnyStore, existing: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """Case key → (file digest, path of the file it was read from) of every letter in the store."""
-    rows = store.select("SELECT ?letter ?source WHERE { GRAPH ?g { ?letter a imr:Letter ; "
-                        "<http://purl.org/dc/terms/source> ?source } }")
-    found = {}
-    for row in rows:
-        key = mint.key_from_iri(row["letter"])
-        if key and key in existing:
-            found[key] = (existing[key][0], str(row["source"]))
-    return found
-
-
 def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool = False, jobs: int = 1,
           progress: Callable[[Processed | None], None] | None = None) -> LoadSummary:
     """Bring the store up to date with the letters under ``paths``.
@@ -105,13 +100,15 @@ def build(paths: Iterable[str | os.PathLike[str]], store: AnyStore, strict: bool
     store.set_meta({"build": "running"})
     if interrupted:
         drop_half_letters(store)
-    existing = letter_index(store)
+    stored = stored_letters(store)
+    existing = {key: (sha, version) for key, (sha, version, _) in stored.items()}
     items = store.item_index()
     if items is not None:  # an interrupted build may have left the item index behind the letters
         sync(items, store.select, {key: sha for key, (sha, _) in existing.items()})
     current = fingerprint()
     known = {sha for sha, version in existing.values() if version == current}
-    loader = LetterLoader(store, set(existing), strict, stored=stored_files(store, existing))
+    loader = LetterLoader(store, set(existing), strict,
+                          stored={key: (sha, source) for key, (sha, _, source) in stored.items() if source})
     report = progress or quiet
     todo, unchanged = changed_files(paths, known)
     loader.summary.unchanged = len(unchanged)

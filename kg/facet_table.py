@@ -130,9 +130,9 @@ class FacetTable:
 
         letters = np.ones(len(self.letter_rowid), dtype=bool)
         if date_from:
-            letters &= self.date >= _date_number(date_from)
+            letters &= self.date >= date_number(date_from)
         if date_to:
-            letters &= (self.date <= _date_number(date_to)) & (self.date >= 0)
+            letters &= (self.date <= date_number(date_to)) & (self.date >= 0)
         return letters[self.letter_of]
 
     def counts(self, facet: str, mask: np.ndarray) -> list[tuple[str, int]]:
@@ -156,7 +156,8 @@ class FacetTable:
                 for n in (tally[k],)]
 
 
-def _date_number(iso: str) -> int:
+def date_number(iso: str) -> int:
+    """An ISO date as the integer YYYYMMDD the table keeps (-1 for what is not a date)."""
     return int(iso[:10].replace("-", "")) if iso[:4].isdigit() else -1
 
 
@@ -342,11 +343,16 @@ def load(index: ItemIndex, key: tuple[Any, ...] = ()) -> FacetTable:
         case_rank=letters[:, 2].astype(np.int32), treatment_rank=items[:, -1].astype(np.int32))
 
 
-def positions(table: FacetTable, item_rowids: np.ndarray) -> np.ndarray:
-    """The table positions of items given by rowid (each must be in the table)."""
+def locate(sorted_rowids: np.ndarray, rowids: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``rowids`` is in ``sorted_rowids`` (the items or letters of a table), and which of them are
+    there at all (a rowid the table does not hold has no place)."""
     import numpy as np
 
-    return np.searchsorted(table.item_rowid, item_rowids)
+    wanted = np.asarray(rowids, dtype=np.int64)
+    at = np.searchsorted(sorted_rowids, wanted)
+    if not len(sorted_rowids):
+        return at, np.zeros(len(wanted), dtype=bool)
+    return at, (at < len(sorted_rowids)) & (sorted_rowids[np.minimum(at, len(sorted_rowids) - 1)] == wanted)
 
 
 def text_ranks(table: FacetTable, q: str, hits: Callable[[], list[tuple[int, int, float]]]) -> np.ndarray:
@@ -364,9 +370,7 @@ def text_ranks(table: FacetTable, q: str, hits: Callable[[], list[tuple[int, int
     letter_rank = np.full(len(table.letter_rowid), np.inf)
     for rowids, own, rank in ((found[:, 0], table.item_rowid, item_rank), (found[:, 1], table.letter_rowid, letter_rank)):
         chosen = (found[:, 0] > 0) if own is table.item_rowid else (found[:, 0] == 0)
-        ids = rowids[chosen].astype(np.int64)
-        at = np.searchsorted(own, ids)
-        inside = (at < len(own)) & (own[np.minimum(at, len(own) - 1)] == ids) if len(own) else at < 0
+        at, inside = locate(own, rowids[chosen])
         np.minimum.at(rank, at[inside], found[chosen, 2][inside])
     ranks = np.minimum(item_rank, letter_rank[table.letter_of])
     if len(table.text_hits) >= 32:  # a handful of recent searches is enough

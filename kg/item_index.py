@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from kg.namespaces import sparql_prologue
+from kg.namespaces import from_named, sparql_prologue
 from kg import text_index
 from kg.rdf import mint
 from kg.record import CaseRecord
@@ -562,13 +562,6 @@ WHERE {{
 
 def _or_none(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def from_named(graphs: Iterable[str]) -> str:
-    """``FROM NAMED`` clauses making ``graphs`` the named graphs of a query's dataset, so that ``GRAPH ?g``
-    ranges over them only (a ``VALUES ?g`` list would not do: a group inside ``GRAPH ?g`` is matched over every
-    graph of the store before the join)."""
-    return "\n".join(f"FROM NAMED <{g}>" for g in graphs)
 
 
 def sync(index: ItemIndex, select: Select, stored: Mapping[str, str], batch: int = 25) -> tuple[int, int]:

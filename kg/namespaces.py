@@ -12,6 +12,7 @@ rdflib.term.URIRef('https://w3id.org/imr-kg/graph/letter/CM14-0166055')
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 
 from rdflib import Graph
@@ -238,3 +239,10 @@ def sparql_prologue(*names: str, aligned: bool = False) -> str:
     chosen = names or tuple(PREFIXES)
     width = max(len(name) for name in chosen) + 1 if aligned else 0
     return "".join(f"PREFIX {name + ':':<{width}} <{PREFIXES[name]}>\n" for name in chosen)
+
+
+def from_named(graphs: Iterable[str]) -> str:
+    """``FROM NAMED`` clauses making ``graphs`` the named graphs of a query's dataset, so that ``GRAPH ?g``
+    ranges over them only (a ``VALUES ?g`` list would not do: a group inside ``GRAPH ?g`` is matched over every
+    graph of the store before the join)."""
+    return "\n".join(f"FROM NAMED <{g}>" for g in graphs)

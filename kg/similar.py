@@ -183,7 +183,7 @@ def _candidates(index: ItemIndex, probe: Probe) -> set[str]:
     feature, the most recent :data:`CANDIDATES_PER_SIGNAL` of them, picked from the finder's columns."""
     import numpy as np
 
-    from kg.facet_table import table_of
+    from kg.facet_table import date_number, locate, table_of
 
     table = table_of(index)
     date = table.date[table.letter_of]
@@ -193,7 +193,7 @@ def _candidates(index: ItemIndex, probe: Probe) -> set[str]:
         at = np.searchsorted(table.letter_rowid, excluded[0])
         allowed &= table.letter_of != at
     if probe.before:
-        allowed &= (date >= 0) & (date < int(probe.before[:10].replace("-", "") or 0))
+        allowed &= (date >= 0) & (date < date_number(probe.before))
     picked: list[Any] = []
 
     def take(mask: Any) -> None:
@@ -217,8 +217,8 @@ def _candidates(index: ItemIndex, probe: Probe) -> set[str]:
                 "ON d.doc = search.rowid WHERE search MATCH ? AND d.kind = 'item' ORDER BY bm25(search, 10.0, 4.0, 1.0) "
                 "LIMIT 300)", (expression,))]
             mask = np.zeros(table.size, dtype=bool)
-            at = np.searchsorted(table.item_rowid, rowids)
-            mask[at[(at < table.size) & (table.item_rowid[np.minimum(at, table.size - 1)] == rowids)]] = True
+            at, inside = locate(table.item_rowid, rowids)
+            mask[at[inside]] = True
             take(mask)
     chosen = np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
     rowids = [int(r) for r in table.item_rowid[chosen]]

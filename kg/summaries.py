@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from kg.namespaces import BASE, GRAPH
+from kg.namespaces import BASE, GRAPH, from_named
 from kg.rdf import mint
 from kg.record import CaseRecord
 
@@ -180,7 +180,7 @@ def stored_facts_query(*letter_graphs: str) -> str:
     list of graphs would not do, as a group inside ``GRAPH ?g`` is matched on its own before the join)."""
     named = [*letter_graphs, *(str(mint.validation_graph(key)) for g in letter_graphs
                                if (key := mint.key_from_iri(g)))]
-    dataset = "\n".join(f"FROM NAMED <{g}>" for g in named)
+    dataset = from_named(named)
     case = "GRAPH ?g { ?case a imr:Case . OPTIONAL { ?case imr:decisionDate ?date } }"
     report = ("GRAPH ?g { ?case imr:letter ?letter } GRAPH ?v { ?letter imr:validationReport ?report . "
               "?report sh:result ?r . ?r sh:resultSeverity ?sev . OPTIONAL { ?r imr:constraint ?named } "
